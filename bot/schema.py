@@ -1,0 +1,10 @@
+"""Every table module, imported once so `SQLModel.metadata` knows the whole schema.
+
+Alembic's env.py and the tests import this module; add a new model module here.
+"""
+
+from sqlmodel import SQLModel
+
+import bot.models  # noqa: F401
+
+metadata = SQLModel.metadata

@@ -1,0 +1,86 @@
+"""One settings object, read from the environment and `.env`.
+
+Every key is documented in `.env.example`. Defaults run locally with nothing else
+installed: SQLite next to the project, German, Europe/Berlin.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from pydantic import computed_field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LANGUAGES = ("de", "en", "nl")
+_DEV_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Stadtbot's configuration; a bad value is refused at start with the key named."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = "sqlite:///./stadtbot.db"
+    public_base_url: str = ""
+    secret_key: str = _DEV_SECRET
+    timezone: str = "Europe/Berlin"
+    default_language: str = "de"
+    flow_expiry_minutes: int = 60
+    max_message_chars: int = 4000
+
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_api_base_url: str = ""
+
+    whatsapp_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE={value!r} is not one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # ZoneInfoNotFoundError or ValueError for odd strings
+            raise ValueError(f"TIMEZONE={value!r} is not a known time zone") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> Settings:
+        if self.secret_key == _DEV_SECRET and self.public_base_url.startswith("https://"):
+            raise ValueError("SECRET_KEY must be set when PUBLIC_BASE_URL is a public https URL")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tz(self) -> ZoneInfo:
+        """The city's time zone, for every date a citizen sees."""
+        return ZoneInfo(self.timezone)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings` instead."""
+    return Settings()
