@@ -29,6 +29,7 @@ from bot.outbox import enqueue
 from bot.settings import Settings
 from flows.dialogue import Dialogue
 from flows.events import (
+    ConsentChanged,
     Event,
     FallbackRecorded,
     HandoffRequested,
@@ -173,6 +174,8 @@ class Engine:
                 contact.language, contact.language_locked = event.language, True
             elif isinstance(event, HandoffRequested):
                 conversation.mode = "human"
+            elif isinstance(event, ConsentChanged):
+                contact.consent_broadcasts = event.broadcasts
             elif isinstance(event, FallbackRecorded):
                 incoming.data = {**incoming.data, "fallback": True}
         incoming.data = {
