@@ -20,7 +20,7 @@ SLOT_TYPES = frozenset(
 )
 STEP_KINDS = (
     "collect", "action", "branch", "confirm", "say", "handoff", "start_flow", "describe",
-    "consent", "end",
+    "consent", "assign", "end",
 )
 
 Texts = dict[str, str]  # language → text, always de, en and nl
@@ -123,6 +123,7 @@ class Step:
     image: str | None = None  # say: a template giving an image URL
     clear: tuple[str, ...] = ()
     set: dict[str, Any] = field(default_factory=dict)
+    assign: dict[str, Any] = field(default_factory=dict)  # slot → template, e.g. from a choice
     flow: str | None = None  # start_flow: a template naming the flow
     restart: str | None = None  # confirm: where to go back to after a correction
 

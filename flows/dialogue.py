@@ -27,6 +27,7 @@ import yaml
 
 from bot.i18n import t
 from bot.messages import Button, Reply
+from flows.definition import Flow
 from flows.events import (
     Event,
     FallbackRecorded,
@@ -34,7 +35,6 @@ from flows.events import (
     LanguageChanged,
     ReplySent,
 )
-from flows.definition import Flow
 from flows.loader import load_flows
 from flows.runtime import FlowRun
 from flows.turn import Services, Turn

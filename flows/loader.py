@@ -82,7 +82,7 @@ def load_flows(
     intents: dict[str, str] = {}
     for directory in directories:
         for path in sorted(Path(directory).glob("*.yaml")):
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
             if not isinstance(raw, dict) or "flow" not in raw:
                 continue  # answers.yaml, menu.yaml and other data files are not flows
             flow = FlowBuilder(str(path), known_actions).build(raw)
@@ -328,7 +328,11 @@ class FlowBuilder:
             goto=raw.get("goto") if kind != "goto" else value,
             clear=tuple(raw.get("clear") or ()),
             set={**dict(raw.get("set") or {}), **fields.get("set", {})},
+            assign=dict(raw.get("assign") or {}),
         )
+        for name in fields["assign"]:
+            if name not in self.slot_names:
+                raise self.fail(raw, f"{label}: assign names unknown slot {name!r}")
         return Step(**fields)
 
     def error_handler(self, raw: Any, parent: Any, where: str) -> ErrorHandler:
@@ -363,6 +367,7 @@ class FlowBuilder:
     def check_references(self, flow: Flow) -> None:
         """Templates and conditions may only name slots, saved results or set variables."""
         names = set(flow.slots) | BUILTIN_NAMES
+        names.update(f"{n}_item" for n, s in flow.slots.items() if s.options_from)
         for step in _all_steps(flow):
             names.update(filter(None, [step.save_as]))
             names.update(step.set)
@@ -372,7 +377,7 @@ class FlowBuilder:
             texts = [
                 *(step.say or {}).values(), *(step.item or {}).values(),
                 *(step.empty or {}).values(), step.image or "", step.flow or "",
-                *(str(v) for v in step.params.values()),
+                *_strings(step.params), *_strings(step.assign),
                 *(v for h in step.on_error.values() for v in (h.say or {}).values()),
             ]
             for text in texts:
@@ -388,3 +393,10 @@ class FlowBuilder:
                     flow.path, step.line,
                     f"step {step.id!r}: condition names unknown slot or result {step.when.value!r}",
                 )
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside nested params, for the template check."""
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return [value] if isinstance(value, str) else []

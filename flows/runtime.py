@@ -398,9 +398,12 @@ class FlowRun:
         items = lookup(source.list_path, data)
         items = items if isinstance(items, list) else []
         stored = [
-            {"value": str(item.get(source.value_key)), "title": str(item.get(source.title_key))}
-            for item in items[: source.limit]
-            if isinstance(item, dict)
+            {
+                "value": render(source.value_key, {"item": item, "index": i}, self.lang)[:40],
+                "title": render(source.title_key, {"item": item, "index": i}, self.lang),
+                "item": item,
+            }
+            for i, item in enumerate(items[: source.limit], 1)
         ]
         frame.setdefault("options", {})[slot.name] = stored
         return self.options(frame, slot)
@@ -466,7 +469,14 @@ class FlowRun:
     # --- scopes and conditions -------------------------------------------------------
 
     def scope_raw(self, frame: dict[str, Any]) -> dict[str, Any]:
-        return {**frame.get("vars", {}), **frame["slots"]}
+        """Variables and stored slot values; `<slot>_item` is the chosen option's data."""
+        chosen = {
+            f"{name}_item": option.get("item")
+            for name, options in frame.get("options", {}).items()
+            for option in options
+            if frame["slots"].get(name) == option["value"]
+        }
+        return {**frame.get("vars", {}), **chosen, **frame["slots"]}
 
     def scope(self, frame: dict[str, Any]) -> dict[str, Any]:
         """Slots as displayed text, results as data, and `raw` for the stored slot values."""
@@ -476,7 +486,7 @@ class FlowRun:
         }
         shown = slot_scope(flow, {k: v for k, v in frame["slots"].items() if v is not None},
                            self.lang, options)
-        return {**frame.get("vars", {}), **shown, "raw": dict(frame["slots"])}
+        return {**self.scope_raw(frame), **shown, "raw": dict(frame["slots"])}
 
     def holds(self, frame: dict[str, Any], condition: Condition) -> bool:
         value = lookup(condition.value, self.scope_raw(frame))
@@ -502,17 +512,22 @@ class FlowRun:
         scope = self.scope_raw(frame)
         result: dict[str, Any] = {}
         for key, template in spec.items():
-            if not isinstance(template, str):
-                result[key] = template
-                continue
-            whole = TEMPLATE_RE.fullmatch(template)
-            if whole and not whole[2]:
-                value = lookup(whole[1], scope)
-                if value is not MISSING and value is not None:
-                    result[key] = value
-            else:
-                result[key] = render(template, scope, self.lang)
+            value = self.param(template, scope)
+            if value is not MISSING:
+                result[key] = value
         return result
+
+    def param(self, template: Any, scope: dict[str, Any]) -> Any:
+        if isinstance(template, dict):
+            nested = {k: self.param(v, scope) for k, v in template.items()}
+            return {k: v for k, v in nested.items() if v is not MISSING}
+        if not isinstance(template, str):
+            return template
+        whole = TEMPLATE_RE.fullmatch(template)
+        if whole and not whole[2]:
+            value = lookup(whole[1], scope)
+            return MISSING if value is None else value
+        return render(template, scope, self.lang)
 
     # --- walking steps ---------------------------------------------------------------
 
@@ -600,6 +615,11 @@ class FlowRun:
 
     def after(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
         """Common tail of a step: clear slots, set variables, go to the next or named step."""
+        scope = self.scope_raw(frame)
+        for name, template in step.assign.items():
+            value = self.param(template, scope)
+            if value is not MISSING:
+                frame["slots"][name] = value
         for name in step.clear:
             frame["slots"].pop(name, None)
         for key, value in step.set.items():

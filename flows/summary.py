@@ -67,6 +67,7 @@ FILTERS = {
     "time": lambda value, lang: str(value)[11:16] if "T" in str(value) else str(value)[:5],
     "duration": duration,
     "upper": lambda value, lang: str(value).upper(),
+    "isodate": lambda value, lang: str(value)[:10],
 }
 
 
