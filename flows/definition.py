@@ -87,6 +87,7 @@ class SlotDef:
     max: Any = None
     pattern: str | None = None
     in_summary: bool = True
+    scan: bool = False  # read from any message's text, asked or not ("am Samstag")
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class Flow:
     side_questions: tuple[SideQuestion, ...] = ()
     service: dict[str, Texts] = field(default_factory=dict)  # description of a city service
     is_service: bool = False
+    remember: tuple[str, ...] = ()  # slots kept for later flows (the voucher code)
 
     def step_index(self, step_id: str) -> int:
         """Position of a step; the loader has checked that every goto target exists."""

@@ -40,6 +40,7 @@ CONDITION_OPS = ("equals", "not_equals", "in", "empty", "lt", "gt")
 PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_:=.{}-]{1,64}$")
 TOP_KEYS = {
     "flow", "title", "intents", "start_payloads", "slots", "steps", "side_questions", "service",
+    "remember",
 }
 SERVICE_KEYS = ("summary", "requirements", "fees", "where", "processing_time", "legal_basis")
 # Names a template may use besides slots and saved results.
@@ -154,7 +155,11 @@ class FlowBuilder:
             side_questions=side,
             service=service,
             is_service="service" in raw,
+            remember=tuple(raw.get("remember") or ()),
         )
+        for slot_name in flow.remember:
+            if slot_name not in slots:
+                raise self.fail(raw, f"remember names unknown slot {slot_name!r}")
         self.check_references(flow)
         return flow
 
@@ -242,6 +247,7 @@ class FlowBuilder:
             max=raw.get("max"),
             pattern=pattern,
             in_summary=bool(raw.get("summary", True)),
+            scan=bool(raw.get("scan", False)),
         )
 
     def check_action(self, action: Any, node: Any, where: str) -> None:
@@ -270,6 +276,9 @@ class FlowBuilder:
     def step(self, raw: Any, index: int, where: str) -> Step:
         if not isinstance(raw, dict):
             raise FlowDefinitionError(self.path, 1, f"{where}[{index}]: a step must be a mapping")
+        for key in ("id", "goto"):
+            if key in raw and not isinstance(raw[key], str):
+                raise self.fail(raw, f"{where}[{index}]: {key} must be a string (quote it), got {raw[key]!r}")
         step_id = str(raw.get("id") or f"{where}_{index + 1}")
         kinds = [k for k in STEP_KINDS if k in raw] or (["goto"] if "goto" in raw else [])
         if len(kinds) != 1:

@@ -36,7 +36,7 @@ from flows.slots import (
     starts_with_word,
     validate,
 )
-from flows.summary import MISSING, TEMPLATE_RE, lookup, render, slot_scope, summary_lines
+from flows.summary import MISSING, TEMPLATE_RE, apply_filter, lookup, render, slot_scope, summary_lines
 from flows.turn import Services, Turn
 
 log = logging.getLogger(__name__)
@@ -84,8 +84,12 @@ class FlowRun:
         self.events.append(ReplySent(Reply(text=text, buttons=buttons or [], image_url=image)))
 
     def new_frame(self, name: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A fresh frame; remembered slots (a voucher code given earlier) are filled in."""
+        memory = self.state.get("memory") or {}
+        slots = {k: memory[k] for k in self.flows[name].remember if k in memory}
         return {
-            "flow": name, "step": 0, "slots": dict(preset or {}), "vars": {}, "asking": None,
+            "flow": name, "step": 0, "slots": {**slots, **(preset or {})}, "vars": {},
+            "asking": None,
             "mode": None, "fails": {}, "options": {}, "updated": self.turn.now.isoformat(),
         }
 
@@ -181,6 +185,8 @@ class FlowRun:
             return False
         filled, problem = self.fill(frame, asked=asked, strict=False)
         if filled:
+            if problem:
+                self.say(self.problem_text(problem))
             frame["asking"] = None
             self.advance()
             return True
@@ -317,9 +323,7 @@ class FlowRun:
                 changed_any = True
             if name == asked:
                 asked_filled = True
-        if asked:
-            return asked_filled, problem
-        return changed_any, problem
+        return asked_filled or changed_any, problem
 
     def candidates(
         self, frame: dict[str, Any], flow: Flow, asked: str | None, strict: bool
@@ -358,6 +362,13 @@ class FlowRun:
             value = parse_text(slot, text, self.options(frame, slot), self.turn.now)
             if value is not None:
                 found[asked] = value
+        for name, slot in flow.slots.items():
+            if text and slot.scan and name not in found and name != asked:
+                value = parse_text(slot, text, [], self.turn.now)
+                if value is not None:
+                    found[name] = value
+        if text and asked and flow.slots[asked].pattern:
+            found.update(self.pattern_neighbours(frame, flow, asked, found))
         if strict and text:
             for name, slot in flow.slots.items():
                 if name not in found and slot.type in CORRECTABLE_TYPES and name in frame["slots"]:
@@ -365,6 +376,25 @@ class FlowRun:
                     if value is not None:
                         found[name] = value
         return found
+
+    def pattern_neighbours(
+        self, frame: dict[str, Any], flow: Flow, asked: str, found: dict[str, Any]
+    ) -> dict[str, Any]:
+        """"Marktstraße 12" at the street prompt also fills the house number: other empty
+        patterned text slots of the same `collect` step take what matches their pattern."""
+        step = flow.steps[frame["step"]] if frame["step"] < len(flow.steps) else None
+        if step is None or step.kind != "collect":
+            return {}
+        extra: dict[str, Any] = {}
+        for name in step.slots:
+            slot = flow.slots[name]
+            if name == asked or name in found or name in frame["slots"] or not slot.pattern:
+                continue
+            if slot.type == "text":
+                value = parse_text(slot, self.turn.text, [], self.turn.now)
+                if value is not None:
+                    extra[name] = value
+        return extra
 
     def choice_mention(self, slot: SlotDef, options: list[Option]) -> str | None:
         """An option named as a whole word in a longer message ("Tretboot morgen")."""
@@ -524,9 +554,11 @@ class FlowRun:
         if not isinstance(template, str):
             return template
         whole = TEMPLATE_RE.fullmatch(template)
-        if whole and not whole[2]:
+        if whole:
             value = lookup(whole[1], scope)
-            return MISSING if value is None else value
+            if value is None or value is MISSING:
+                return MISSING
+            return apply_filter(whole[2], value, self.lang) if whole[2] else value
         return render(template, scope, self.lang)
 
     # --- walking steps ---------------------------------------------------------------
@@ -567,7 +599,11 @@ class FlowRun:
                 self.say_step(frame, step)
 
     def finish(self) -> None:
-        self.stack.pop()
+        """Pop the finished flow, keeping the slots it wants remembered."""
+        frame = self.stack.pop()
+        for name in self.flow_of(frame).remember:
+            if frame["slots"].get(name) is not None:
+                self.state.setdefault("memory", {})[name] = frame["slots"][name]
 
     def jump(self, frame: dict[str, Any], flow: Flow, target: str | None) -> None:
         frame["step"] = flow.step_index(target) if target else frame["step"] + 1
@@ -580,6 +616,8 @@ class FlowRun:
         kind = step.kind
         if kind == "collect":
             missing = self.next_missing(frame, flow, step)
+            if missing and self.auto_pick(frame, flow.slots[missing]):
+                return "next"
             if missing:
                 self.ask(frame, missing)
                 return "wait"
@@ -612,6 +650,16 @@ class FlowRun:
             return "next"
         self.after(frame, flow, step)
         return "next"
+
+    def auto_pick(self, frame: dict[str, Any], slot: SlotDef) -> bool:
+        """A choice read from the backend with exactly one option needs no question."""
+        if slot.type != "choice" or slot.options_from is None:
+            return False
+        options = self.load_options(frame, slot)
+        if len(options) != 1:
+            return False
+        frame["slots"][slot.name] = options[0].value
+        return True
 
     def after(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
         """Common tail of a step: clear slots, set variables, go to the next or named step."""

@@ -32,6 +32,7 @@ DATE_NUM_RE = re.compile(r"\b(\d{1,2})\.\s*(\d{1,2})\.?(?:\s*(\d{2,4}))?\b")
 ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 AMOUNT_RE = re.compile(r"(\d{1,6})(?:[.,](\d{1,2}))?")
 INT_RE = re.compile(r"-?\d+")
+ADDRESS_RE = re.compile(r"^(.*?\D)[\s,]+(\d{1,4}\s?[a-zA-Z]?)$")
 FUZZY_CUTOFF = 85
 
 
@@ -232,6 +233,9 @@ def parse_text(slot: SlotDef, text: str, options: list[Option], now: datetime) -
     if not text.strip():
         return None
     if kind == "text":
+        if slot.pattern:  # take the part that fits ("mein Code ist AHS-…")
+            found = re.search(slot.pattern, text)
+            return found[0].strip() if found else None
         return text.strip()
     if kind == "choice":
         return match_option(text, options)
@@ -261,21 +265,29 @@ def parse_text(slot: SlotDef, text: str, options: list[Option], now: datetime) -
         m = EMAIL_RE.search(text)
         return m[0].lower() if m else None
     if kind == "location":
-        return {"address": text.strip()}
+        return typed_address(text)
     return None  # photo: only a sent image counts
+
+
+def typed_address(text: str) -> dict[str, str]:
+    """"Marktstraße 12" → address, street and house number (a shared location has lat/lon)."""
+    address = text.strip()
+    if m := ADDRESS_RE.match(address):
+        return {"address": address, "street": m[1].strip(), "house_number": m[2].strip()}
+    return {"address": address, "street": address}
 
 
 def from_entity(slot: SlotDef, value: Any, options: list[Option]) -> Any:
     """An NLU entity value (already normalised by the NLU) in the slot's stored shape."""
     if slot.type == "choice":
-        return match_option(str(value), options)
+        return match_option(str(value), options) if options else str(value)
     if slot.type in ("duration", "amount", "integer"):
         try:
             return int(value)
         except (TypeError, ValueError):
             return parse_text(slot, str(value), options, datetime.now())
     if slot.type == "location":
-        return {"address": str(value)}
+        return typed_address(str(value))
     return value
 
 

@@ -8,7 +8,7 @@ follows the reply language ("28.11.2026" / "28 Nov 2026", "12,50 €" / "€12.5
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.i18n import t
@@ -60,7 +60,26 @@ def duration(minutes: Any, lang: str) -> str:
     return t("unit.minutes", lang, n=minutes)
 
 
+def intervals(value: Any, lang: str) -> str:
+    """Opening intervals [{from, to}] as "08:00–12:30, 14:00–16:00"."""
+    return ", ".join(f"{i['from']}–{i['to']}" for i in value)
+
+
+def next_day(value: Any, lang: str) -> str:
+    return (date.fromisoformat(str(value)[:10]) + timedelta(days=1)).isoformat()
+
+
+def _label(prefix: str) -> Any:
+    """A filter that names a backend code in the citizen's language (`case.status.done`)."""
+    return lambda value, lang: t(f"{prefix}{value}", lang)
+
+
 FILTERS = {
+    "intervals": intervals,
+    "next_day": next_day,
+    "status": _label("case.status."),
+    "service": _label("service.name."),
+    "weather": _label("weather."),
     "money": money,
     "date": format_date,
     "datetime": format_datetime,
@@ -100,6 +119,16 @@ def display(slot: SlotDef, value: Any, lang: str, options: list[Option] | None =
     return str(value)
 
 
+def apply_filter(name: str | None, value: Any, lang: str) -> Any:
+    """`value` through the named filter; unknown names and unfit values pass unchanged."""
+    if name not in FILTERS:
+        return value
+    try:
+        return FILTERS[name](value, lang)
+    except (TypeError, ValueError, KeyError):
+        return str(value)
+
+
 def render(template: str, scope: dict[str, Any], lang: str) -> str:
     """Fill `{path}` and `{path|filter}` placeholders; unknown paths are left visible."""
 
@@ -110,12 +139,7 @@ def render(template: str, scope: dict[str, Any], lang: str) -> str:
             return match[0]
         if value is None:
             return "–"
-        if name in FILTERS:
-            try:
-                return FILTERS[name](value, lang)
-            except (TypeError, ValueError):
-                return str(value)
-        return str(value)
+        return str(apply_filter(name, value, lang))
 
     return TEMPLATE_RE.sub(fill, template)
 
