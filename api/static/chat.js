@@ -35,6 +35,7 @@
   }
 
   function render(msg) {
+    if (msg.direction === "in" && !msg.text) return;  // a tapped button or the opening call
     if (msg.id != null) {
       if (seen.has(msg.id)) return;
       seen.add(msg.id);
