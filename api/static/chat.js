@@ -61,7 +61,7 @@
         chip.type = "button";
         chip.className = "chip";
         chip.textContent = b.title;
-        chip.addEventListener("click", () => send({ text: null, payload: b.payload, shown: b.title }));
+        chip.addEventListener("click", () => send({ text: b.title, payload: b.payload }));
         chips.appendChild(chip);
       }
       item.appendChild(chips);
@@ -70,11 +70,11 @@
     item.scrollIntoView({ block: "end", behavior: "smooth" });
   }
 
-  async function send({ text, payload, shown }) {
+  async function send({ text, payload }) {
     status.textContent = "";
     const body = { text, payload, lang: chosen || undefined, message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
     if (sessionId) body.session_id = sessionId;
-    if (shown || text) render({ direction: "in", text: shown || text });
+    if (text) render({ direction: "in", text });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const res = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
