@@ -63,8 +63,11 @@ def running_server(database_url: str, *, demo: bool = False, **env: str) -> Iter
             raise AssertionError("stadtbot serve did not stop within 15 s of SIGTERM") from None
 
 
-def wait_until_healthy(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def wait_until_healthy(
+    base: str, process: subprocess.Popen, seconds: float = STARTUP_SECONDS
+) -> None:
+    """Poll /healthz until it answers; fail early with the output if the process died."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
@@ -75,4 +78,4 @@ def wait_until_healthy(base: str, process: subprocess.Popen) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"server at {base} not healthy within {STARTUP_SECONDS} s")
+    raise AssertionError(f"server at {base} not healthy within {seconds} s")
