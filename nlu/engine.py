@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
 RANKING_SIZE = 10
-#: Intent model regularisation, chosen on the held-out file (see BENCHMARKS.md).
-INTENT_C = 10.0
+#: Intent model: classifier kind and regularisation, chosen by measurement (BENCHMARKS.md).
+INTENT_KIND = "svc"
+INTENT_C = 1.0
 
 
 @dataclass
@@ -74,12 +75,19 @@ class Nlu:
         }
 
 
-def train(data: TrainingData, *, data_hash: str = "", c: float = INTENT_C) -> Nlu:
+def train(
+    data: TrainingData,
+    *,
+    data_hash: str = "",
+    kind: str = INTENT_KIND,
+    c: float = INTENT_C,
+    analyzer: Analyzer | None = None,
+) -> Nlu:
     """Train all parts of the NLU on `data`."""
     started = time.perf_counter()
     texts = [normalize(e.text).text for e in data.examples]
     intents = [e.intent for e in data.examples]
-    intent_model = train_linear(texts, intents, Analyzer(), c=c)
+    intent_model = train_linear(texts, intents, analyzer or Analyzer(), kind=kind, c=c)
     with_lang = [e for e in data.examples if e.lang in language.LANGS]
     language_model = language.train_language_model(
         [e.text for e in with_lang], [str(e.lang) for e in with_lang]
