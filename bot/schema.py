@@ -5,7 +5,8 @@ Alembic's env.py and the tests import this module; add a new model module here.
 
 from sqlmodel import SQLModel
 
-import bot.models
+import actions.models  # noqa: F401
+import bot.models  # noqa: F401
 import bot.staff  # noqa: F401
 
 metadata = SQLModel.metadata
