@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from starlette.requests import HTTPConnection
 from sqlalchemy.engine import Engine as DbEngine
+from starlette.requests import HTTPConnection
 
 from bot.engine import Engine
 from bot.settings import Settings
