@@ -67,7 +67,7 @@
       item.appendChild(chips);
     }
     log.appendChild(item);
-    item.scrollIntoView({ block: "end", behavior: "smooth" });
+    item.scrollIntoView({ block: "end" });
   }
 
   async function send({ text, payload }) {
