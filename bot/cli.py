@@ -104,7 +104,6 @@ def db_upgrade() -> None:
 def demo_load() -> None:
     """Load the demo city (boats, vouchers, shops, services, logins); idempotent."""
     from actions.demo import load_demo
-
     from bot.db import transaction
     from bot.migrate import upgrade
 
