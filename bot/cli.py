@@ -13,6 +13,13 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo city data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+DEMO_LOGINS = (
+    ("staff", "ahaus-buergerbuero", ["staff"]),
+    ("presse", "ahaus-kommunikation", ["communications"]),
+)
 
 
 @app.command()
@@ -97,7 +104,6 @@ def db_upgrade() -> None:
 def demo_load() -> None:
     """Load the demo city (boats, vouchers, shops, services, logins); idempotent."""
     from actions.demo import load_demo
-
     from bot.db import transaction
     from bot.migrate import upgrade
 
@@ -105,5 +111,43 @@ def demo_load() -> None:
     upgrade(settings.database_url)
     with transaction() as session:
         counts = load_demo(session)
+        counts["staff logins"] = _ensure_demo_logins(session)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} new")
+    typer.echo("Demo logins (demo data only; never use them in production):")
+    for username, password, roles in DEMO_LOGINS:
+        typer.echo(f"  {username} / {password}  ({', '.join(roles)})")
+
+
+def _ensure_demo_logins(session) -> int:  # type: ignore[no-untyped-def]
+    from bot.staff import add_user, find_user
+
+    created = 0
+    for username, password, roles in DEMO_LOGINS:
+        if find_user(session, username) is None:
+            add_user(session, username, password, roles)
+            created += 1
+    return created
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: list[str] = typer.Option(["staff"], help="staff, communications or admin; repeatable."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="STADTBOT_NEW_PASSWORD"
+    ),
+) -> None:
+    """Create a staff login (the password is asked for, or read from STADTBOT_NEW_PASSWORD)."""
+    from bot.db import transaction
+    from bot.migrate import upgrade
+    from bot.staff import StaffError, add_user
+
+    upgrade(get_settings().database_url)
+    try:
+        with transaction() as session:
+            add_user(session, username, password, role)
+    except StaffError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"user {username.strip().lower()} created with roles {', '.join(role)}")
