@@ -199,17 +199,25 @@ class FlowRun:
         self.reask(frame, asked, problem)
         return True
 
-    def topic_change(self, flow: Flow) -> bool:
-        """True when the message clearly starts something else (another flow's intent)."""
+    def topic_change(self, flow: Flow, text_slot_only: bool = True) -> bool:
+        """True when the message clearly starts another flow and carries nothing for this one.
+
+        Checked before a free-text slot takes the message (a text slot accepts anything)
+        and at the summary; other slots simply fail to parse and the dialogue reroutes."""
         intent = self.turn.intent
         owner = next((f for f in self.flows.values() if intent in f.intents), None)
+        asked = self.frame.get("asking") if self.frame else None
+        if text_slot_only and (asked is None or flow.slots[asked].type != "text"):
+            return False
+        mentions = any(
+            self.turn.entities(entity) for slot in flow.slots.values() for entity in slot.entities
+        )
         return (
             owner is not None
             and owner.name != flow.name
-            and intent not in flow.intents
             and self.turn.confidence >= TOPIC_CHANGE_CONFIDENCE
             and not self.turn.payload
-            and flow.slots[self.frame["asking"]].type == "text"  # type: ignore[index]
+            and not mentions
         )
 
     def at_confirm(self, frame: dict[str, Any]) -> bool:
@@ -232,6 +240,9 @@ class FlowRun:
         if self.side_question(flow):
             frame["mode"] = "confirm"
             return True
+        if self.topic_change(flow, text_slot_only=False):
+            frame["mode"] = "confirm"  # shown again when the other flow is done
+            return False
         if problem:
             self.say(self.problem_text(problem))
         self.advance()  # shows the summary again with its buttons
