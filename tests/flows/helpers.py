@@ -39,9 +39,10 @@ class FakeServices:
             raise AssertionError(f"unexpected action {name} {params}")
         if isinstance(handler, ActionError):
             raise handler
-        if callable(handler):
-            return handler(params)
-        return handler
+        result = handler(params) if callable(handler) else handler
+        if isinstance(result, ActionError):  # a scripted sequence may fail on one call
+            raise result
+        return result
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
