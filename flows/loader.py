@@ -83,7 +83,12 @@ def load_flows(
     intents: dict[str, str] = {}
     for directory in directories:
         for path in sorted(Path(directory).glob("*.yaml")):
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+            try:
+                raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark
+                line = mark.line + 1 if mark else 1
+                raise FlowDefinitionError(str(path), line, f"invalid YAML: {exc.problem}") from None
             if not isinstance(raw, dict) or "flow" not in raw:
                 continue  # answers.yaml, menu.yaml and other data files are not flows
             flow = FlowBuilder(str(path), known_actions).build(raw)
