@@ -14,13 +14,35 @@ from typing import Any
 LANGS = ("de", "en", "nl")
 SLOT_TYPES = frozenset(
     {
-        "text", "choice", "date", "time", "datetime", "duration", "integer", "amount",
-        "phone", "email", "reference", "photo", "location", "yes_no", "pin",
+        "text",
+        "choice",
+        "date",
+        "time",
+        "datetime",
+        "duration",
+        "integer",
+        "amount",
+        "phone",
+        "email",
+        "reference",
+        "photo",
+        "location",
+        "yes_no",
+        "pin",
     }
 )
 STEP_KINDS = (
-    "collect", "action", "branch", "confirm", "say", "handoff", "start_flow", "describe",
-    "consent", "assign", "end",
+    "collect",
+    "action",
+    "branch",
+    "confirm",
+    "say",
+    "handoff",
+    "start_flow",
+    "describe",
+    "consent",
+    "assign",
+    "end",
 )
 
 Texts = dict[str, str]  # language → text, always de, en and nl

@@ -117,9 +117,9 @@ class Dialogue:
 
         run = FlowRun(self.flows, state, turn, services, lang, self.threshold)
         resumable = state["flows"][-1] if state["flows"] else None
-        if resumable is not None and not (chosen and intent not in FLOW_ANSWERS):
-            if run.handle():
-                return state, events + run.events
+        answers_flow = resumable is not None and not (chosen and intent not in FLOW_ANSWERS)
+        if answers_flow and run.handle():
+            return state, events + run.events
         if not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
             state, events = self._not_understood(state, events, turn, lang)
         else:
@@ -135,8 +135,14 @@ class Dialogue:
         return state, events
 
     def _run(
-        self, state: dict[str, Any], turn: Turn, services: Services, lang: str, what: str,
-        name: str = "", preset: dict[str, Any] | None = None,
+        self,
+        state: dict[str, Any],
+        turn: Turn,
+        services: Services,
+        lang: str,
+        what: str,
+        name: str = "",
+        preset: dict[str, Any] | None = None,
     ) -> list[Event]:
         """Start a flow or re-ask the open one; returns the run's events."""
         run = FlowRun(self.flows, state, turn, services, lang, self.threshold)

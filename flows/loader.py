@@ -39,7 +39,14 @@ from flows.summary import TEMPLATE_RE
 CONDITION_OPS = ("equals", "not_equals", "in", "empty", "lt", "gt")
 PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_:=.{}-]{1,64}$")
 TOP_KEYS = {
-    "flow", "title", "intents", "start_payloads", "slots", "steps", "side_questions", "service",
+    "flow",
+    "title",
+    "intents",
+    "start_payloads",
+    "slots",
+    "steps",
+    "side_questions",
+    "service",
     "remember",
 }
 SERVICE_KEYS = ("summary", "requirements", "fees", "where", "processing_time", "legal_basis")
@@ -94,12 +101,16 @@ def load_flows(
             flow = FlowBuilder(str(path), known_actions).build(raw)
             if flow.name in flows:
                 raise FlowDefinitionError(
-                    str(path), 1, f"flow {flow.name!r} is already defined in {flows[flow.name].path}"
+                    str(path),
+                    1,
+                    f"flow {flow.name!r} is already defined in {flows[flow.name].path}",
                 )
             for intent in flow.intents:
                 if intent in intents:
                     raise FlowDefinitionError(
-                        str(path), 1, f"intent {intent!r} is already handled by flow {intents[intent]!r}"
+                        str(path),
+                        1,
+                        f"intent {intent!r} is already handled by flow {intents[intent]!r}",
                     )
                 intents[intent] = flow.name
             flows[flow.name] = flow
@@ -111,11 +122,11 @@ def _check_flow_targets(flows: dict[str, Flow]) -> None:
     """A literal `start_flow: name` must name a loaded flow."""
     for flow in flows.values():
         for step in _all_steps(flow):
-            if step.kind == "start_flow" and step.flow and "{" not in step.flow:
-                if step.flow not in flows:
-                    raise FlowDefinitionError(
-                        flow.path, step.line, f"step {step.id!r}: unknown flow {step.flow!r}"
-                    )
+            literal = step.kind == "start_flow" and step.flow and "{" not in step.flow
+            if literal and step.flow not in flows:
+                raise FlowDefinitionError(
+                    flow.path, step.line, f"step {step.id!r}: unknown flow {step.flow!r}"
+                )
 
 
 def _all_steps(flow: Flow) -> list[Step]:
@@ -139,9 +150,7 @@ class FlowBuilder:
         name = raw.get("flow")
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise self.fail(raw, f"'flow' must be a lower-case name, got {name!r}")
-        slots = {
-            key: self.slot(key, value) for key, value in (raw.get("slots") or {}).items()
-        }
+        slots = {key: self.slot(key, value) for key, value in (raw.get("slots") or {}).items()}
         self.slot_names = set(slots)
         steps = self.steps(raw.get("steps"), raw, "steps")
         side = tuple(self.side_question(q) for q in raw.get("side_questions") or [])
@@ -172,7 +181,9 @@ class FlowBuilder:
 
     def texts(self, value: Any, parent: Any, where: str) -> Texts:
         if isinstance(value, str):
-            raise self.fail(parent, f"{where}: needs a text per language {list(LANGS)}, got one string")
+            raise self.fail(
+                parent, f"{where}: needs a text per language {list(LANGS)}, got one string"
+            )
         if not isinstance(value, dict):
             raise self.fail(parent, f"{where}: missing texts for languages {list(LANGS)}")
         missing = [lang for lang in LANGS if not str(value.get(lang) or "").strip()]
@@ -182,7 +193,9 @@ class FlowBuilder:
 
     def condition(self, value: Any, parent: Any, where: str) -> Condition:
         if not isinstance(value, dict) or "value" not in value:
-            raise self.fail(parent, f"{where}: a condition needs 'value' and one of {CONDITION_OPS}")
+            raise self.fail(
+                parent, f"{where}: a condition needs 'value' and one of {CONDITION_OPS}"
+            )
         ops = [op for op in CONDITION_OPS if op in value]
         if len(ops) != 1 or len(value) != 2:
             raise self.fail(value, f"{where}: a condition needs exactly one of {CONDITION_OPS}")
@@ -193,8 +206,12 @@ class FlowBuilder:
         for item in value or []:
             payload = str(item.get("payload", ""))
             if not PAYLOAD_RE.match(payload):
-                raise self.fail(item, f"{where}: button payload {payload!r} must be ≤ 64 of A-Za-z0-9_:=.-")
-            result.append(ButtonDef(self.texts(item.get("title"), item, f"{where} button"), payload))
+                raise self.fail(
+                    item, f"{where}: button payload {payload!r} must be ≤ 64 of A-Za-z0-9_:=.-"
+                )
+            result.append(
+                ButtonDef(self.texts(item.get("title"), item, f"{where} button"), payload)
+            )
         return tuple(result)
 
     def slot(self, name: str, raw: Any) -> SlotDef:
@@ -203,7 +220,9 @@ class FlowBuilder:
             raise self.fail(raw, f"{where}: must be a mapping")
         kind = raw.get("type")
         if kind not in SLOT_TYPES:
-            raise self.fail(raw, f"{where}: unknown slot type {kind!r}; known: {sorted(SLOT_TYPES)}")
+            raise self.fail(
+                raw, f"{where}: unknown slot type {kind!r}; known: {sorted(SLOT_TYPES)}"
+            )
         options = tuple(
             Option(
                 value=str(o["value"]),
@@ -221,9 +240,12 @@ class FlowBuilder:
             action = src.get("action")
             self.check_action(action, src, where)
             source = OptionsSource(
-                list_path=str(src["list"]), value_key=str(src["value"]),
-                title_key=str(src["title"]), action=action,
-                params=dict(src.get("params") or {}), limit=int(src.get("limit", 8)),
+                list_path=str(src["list"]),
+                value_key=str(src["value"]),
+                title_key=str(src["title"]),
+                action=action,
+                params=dict(src.get("params") or {}),
+                limit=int(src.get("limit", 8)),
             )
         if kind == "choice" and not options and source is None:
             raise self.fail(raw, f"{where}: a choice needs 'options' or 'options_from'")
@@ -245,7 +267,9 @@ class FlowBuilder:
             options=options,
             options_from=source,
             buttons=self.buttons(raw.get("buttons"), raw, where),
-            invalid=self.texts(raw["invalid"], raw, f"{where} invalid") if "invalid" in raw else None,
+            invalid=self.texts(raw["invalid"], raw, f"{where} invalid")
+            if "invalid" in raw
+            else None,
             optional=bool(raw.get("optional", False)),
             when=self.condition(raw["when"], raw, where) if "when" in raw else None,
             min=raw.get("min"),
@@ -283,7 +307,9 @@ class FlowBuilder:
             raise FlowDefinitionError(self.path, 1, f"{where}[{index}]: a step must be a mapping")
         for key in ("id", "goto"):
             if key in raw and not isinstance(raw[key], str):
-                raise self.fail(raw, f"{where}[{index}]: {key} must be a string (quote it), got {raw[key]!r}")
+                raise self.fail(
+                    raw, f"{where}[{index}]: {key} must be a string (quote it), got {raw[key]!r}"
+                )
         step_id = str(raw.get("id") or f"{where}_{index + 1}")
         kinds = [k for k in STEP_KINDS if k in raw] or (["goto"] if "goto" in raw else [])
         if len(kinds) != 1:
@@ -303,7 +329,9 @@ class FlowBuilder:
         elif kind == "action":
             self.check_action(value, raw, label)
             fields.update(
-                action=str(value), params=dict(raw.get("params") or {}), save_as=raw.get("save_as"),
+                action=str(value),
+                params=dict(raw.get("params") or {}),
+                save_as=raw.get("save_as"),
                 on_error={
                     str(code): self.error_handler(h, raw, f"{label} on_error {code!r}")
                     for code, h in (raw.get("on_error") or {}).items()
@@ -328,7 +356,9 @@ class FlowBuilder:
                     item=self.texts(raw.get("item"), raw, f"{label} item"),
                     empty=self.texts(raw.get("empty"), raw, f"{label} empty"),
                 )
-            fields.update(buttons=self.buttons(raw.get("buttons"), raw, label), image=raw.get("image"))
+            fields.update(
+                buttons=self.buttons(raw.get("buttons"), raw, label), image=raw.get("image")
+            )
         elif kind in ("start_flow", "describe"):
             fields["flow"] = str(value)
         elif kind == "consent":
@@ -389,9 +419,13 @@ class FlowBuilder:
                 names.update(handler.set)
         for step in _all_steps(flow):
             texts = [
-                *(step.say or {}).values(), *(step.item or {}).values(),
-                *(step.empty or {}).values(), step.image or "", step.flow or "",
-                *_strings(step.params), *_strings(step.assign),
+                *(step.say or {}).values(),
+                *(step.item or {}).values(),
+                *(step.empty or {}).values(),
+                step.image or "",
+                step.flow or "",
+                *_strings(step.params),
+                *_strings(step.assign),
                 *(v for h in step.on_error.values() for v in (h.say or {}).values()),
             ]
             for text in texts:
@@ -399,12 +433,14 @@ class FlowBuilder:
                     root = match[1].split(".")[0]
                     if root not in names:
                         raise FlowDefinitionError(
-                            flow.path, step.line,
+                            flow.path,
+                            step.line,
                             f"step {step.id!r}: template names unknown slot or result {root!r}",
                         )
             if step.when and step.when.value.split(".")[0] not in names:
                 raise FlowDefinitionError(
-                    flow.path, step.line,
+                    flow.path,
+                    step.line,
                     f"step {step.id!r}: condition names unknown slot or result {step.when.value!r}",
                 )
 

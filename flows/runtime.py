@@ -36,7 +36,15 @@ from flows.slots import (
     starts_with_word,
     validate,
 )
-from flows.summary import MISSING, TEMPLATE_RE, apply_filter, lookup, render, slot_scope, summary_lines
+from flows.summary import (
+    MISSING,
+    TEMPLATE_RE,
+    apply_filter,
+    lookup,
+    render,
+    slot_scope,
+    summary_lines,
+)
 from flows.turn import Services, Turn
 
 log = logging.getLogger(__name__)
@@ -88,9 +96,15 @@ class FlowRun:
         memory = self.state.get("memory") or {}
         slots = {k: memory[k] for k in self.flows[name].remember if k in memory}
         return {
-            "flow": name, "step": 0, "slots": {**slots, **(preset or {})}, "vars": {},
+            "flow": name,
+            "step": 0,
+            "slots": {**slots, **(preset or {})},
+            "vars": {},
             "asking": None,
-            "mode": None, "fails": {}, "options": {}, "updated": self.turn.now.isoformat(),
+            "mode": None,
+            "fails": {},
+            "options": {},
+            "updated": self.turn.now.isoformat(),
         }
 
     # --- entry points ----------------------------------------------------------------
@@ -284,16 +298,13 @@ class FlowRun:
         return True
 
     def edit_buttons(self, flow: Flow, names: list[str]) -> list[Button]:
-        return [
-            Button(title=flow.slots[n].label[self.lang], payload=f"edit:{n}") for n in names
-        ][:MAX_BUTTONS]
+        return [Button(title=flow.slots[n].label[self.lang], payload=f"edit:{n}") for n in names][
+            :MAX_BUTTONS
+        ]
 
     def summary_slots(self, frame: dict[str, Any], flow: Flow, step: Step) -> list[str]:
         names = step.slots or tuple(flow.slots)
-        return [
-            n for n in names
-            if frame["slots"].get(n) is not None and flow.slots[n].in_summary
-        ]
+        return [n for n in names if frame["slots"].get(n) is not None and flow.slots[n].in_summary]
 
     def side_question(self, flow: Flow) -> bool:
         """Answer a question the flow knows ("was kostet das?") and re-ask the open slot."""
@@ -391,7 +402,7 @@ class FlowRun:
     def pattern_neighbours(
         self, frame: dict[str, Any], flow: Flow, asked: str, found: dict[str, Any]
     ) -> dict[str, Any]:
-        """"Marktstraße 12" at the street prompt also fills the house number: other empty
+        """ "Marktstraße 12" at the street prompt also fills the house number: other empty
         patterned text slots of the same `collect` step take what matches their pattern."""
         step = flow.steps[frame["step"]] if frame["step"] < len(flow.steps) else None
         if step is None or step.kind != "collect":
@@ -411,7 +422,8 @@ class FlowRun:
         """An option named as a whole word in a longer message ("Tretboot morgen")."""
         words = set(re.findall(r"[\wäöüß-]+", (self.turn.text or "").lower()))
         hits = {
-            o.value for o in options
+            o.value
+            for o in options
             for name in (o.value, *o.title.values(), *o.synonyms)
             if " " not in name and len(name) > 3 and name.lower() in words
         }
@@ -422,7 +434,9 @@ class FlowRun:
         if slot.options_from is None:
             return list(slot.options)
         stored = frame.get("options", {}).get(slot.name, [])
-        return [Option(o["value"], {lang: o["title"] for lang in ("de", "en", "nl")}) for o in stored]
+        return [
+            Option(o["value"], {lang: o["title"] for lang in ("de", "en", "nl")}) for o in stored
+        ]
 
     def load_options(self, frame: dict[str, Any], slot: SlotDef) -> list[Option]:
         source = slot.options_from
@@ -525,8 +539,9 @@ class FlowRun:
         options = {
             n: self.options(frame, s) for n, s in flow.slots.items() if s.options_from is not None
         }
-        shown = slot_scope(flow, {k: v for k, v in frame["slots"].items() if v is not None},
-                           self.lang, options)
+        shown = slot_scope(
+            flow, {k: v for k, v in frame["slots"].items() if v is not None}, self.lang, options
+        )
         return {**self.scope_raw(frame), **shown, "raw": dict(frame["slots"])}
 
     def holds(self, frame: dict[str, Any], condition: Condition) -> bool:
@@ -585,7 +600,9 @@ class FlowRun:
                 self.finish()
                 if self.frame is None:
                     return
-                self.say(t("flow.resume", self.lang, title=self.flow_of(self.frame).title[self.lang]))
+                self.say(
+                    t("flow.resume", self.lang, title=self.flow_of(self.frame).title[self.lang])
+                )
                 self.reprompt()
                 return
             if self.run_step(frame, flow, flow.steps[frame["step"]]) == "wait":
@@ -688,7 +705,8 @@ class FlowRun:
 
     def next_missing(self, frame: dict[str, Any], flow: Flow, step: Step) -> str | None:
         wanted = [
-            n for n in step.slots
+            n
+            for n in step.slots
             if not (flow.slots[n].when and not self.holds(frame, flow.slots[n].when))  # type: ignore[arg-type]
         ]
         filled = [n for n in wanted if n in frame["slots"]]
@@ -733,7 +751,11 @@ class FlowRun:
             frame["step"] = flow.step_index(handler.goto)
         elif handler.clear:
             frame["step"] = next(
-                (i for i, s in enumerate(flow.steps) if s.kind == "collect" and set(s.slots) & set(handler.clear)),
+                (
+                    i
+                    for i, s in enumerate(flow.steps)
+                    if s.kind == "collect" and set(s.slots) & set(handler.clear)
+                ),
                 0,
             )
         else:
@@ -773,13 +795,16 @@ class FlowRun:
                 text = "\n".join([text, *rendered])
         image = render(step.image, scope, self.lang) if step.image else None
         buttons = [
-            Button(title=render(b.title[self.lang], scope, self.lang), payload=render(b.payload, scope, self.lang))
+            Button(
+                title=render(b.title[self.lang], scope, self.lang),
+                payload=render(b.payload, scope, self.lang),
+            )
             for b in step.buttons
         ]
         self.say(text, buttons, image)
 
     def describe(self, frame: dict[str, Any], step: Step) -> None:
-        """A service's description (documents, fees, where, duration, legal basis) + apply button."""
+        """A service's description (documents, fees, where, how long, law) + apply button."""
         name = render(step.flow or "", self.scope_raw(frame), self.lang)
         target = self.flows.get(name)
         if target is None or not target.is_service:
@@ -798,9 +823,7 @@ class FlowRun:
             self.say(t("flow.unknown_service", self.lang))
             self.stack.pop()
             return "wait"
-        carried = {
-            k: v for k, v in frame["slots"].items() if k in self.flows[name].slots
-        }
+        carried = {k: v for k, v in frame["slots"].items() if k in self.flows[name].slots}
         self.stack[-1] = self.new_frame(name, carried)
         self.fill(self.stack[-1], asked=None, strict=False)
         return "next"
@@ -809,4 +832,3 @@ class FlowRun:
         self.state["flows"] = []
         self.events.append(HandoffRequested(reason=reason))
         self.say(text)
-

@@ -84,7 +84,7 @@ def _number_word(token: str) -> int | None:
 
 
 def parse_date(text: str, today: date) -> str | None:
-    """"morgen", "Samstag", "28.11.", "2026-11-28", "28. November" → ISO date."""
+    """ "morgen", "Samstag", "28.11.", "2026-11-28", "28. November" → ISO date."""
     low = normalise(text)
     if m := ISO_DATE_RE.search(low):
         return _iso(int(m[1]), int(m[2]), int(m[3]))
@@ -127,7 +127,7 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 
 def parse_time(text: str) -> str | None:
-    """"15:30", "15 Uhr", "3pm", "halb vier" is not supported; "15" alone → 15:00."""
+    """ "15:30", "15 Uhr", "3pm", "halb vier" is not supported; "15" alone → 15:00."""
     for m in TIME_RE.finditer(text):
         hour, minute, suffix = int(m[1]), int(m[2] or 0), (m[3] or "").lower()
         if not m[2] and not suffix and normalise(text) != m[1]:
@@ -142,36 +142,33 @@ def parse_time(text: str) -> str | None:
 
 
 def parse_duration(text: str) -> int | None:
-    """"2", "2 Stunden", "zwei Stunden", "90 Minuten", "1,5 h", "anderthalb" → minutes."""
+    """ "2", "2 Stunden", "zwei Stunden", "90 Minuten", "1,5 h", "anderthalb" → minutes.
+
+    A number with no unit means hours: the prompts ask for hours."""
     low = normalise(text)
     vocab = vocabulary()
     if any(phrase in low for phrase in vocab["one_and_half"]):
         return 90
-    m = re.search(r"(\d+(?:[.,]\d+)?|[a-zäöü]+)\s*([a-zäöü.]+)?", low)
     tokens = re.findall(r"\d+(?:[.,]\d+)?|[a-zäöü.]+", low)
+    if tokens and tokens[0] in vocab["half"] and any(t in vocab["hour_units"] for t in tokens):
+        return 30  # "halbe Stunde", "half an hour", "half uur"
     for index, token in enumerate(tokens):
-        number: float | None
         if re.fullmatch(r"\d+(?:[.,]\d+)?", token):
             number = float(token.replace(",", "."))
+        elif (word := _number_word(token)) is not None:
+            number = float(word)
         else:
-            word = _number_word(token)
-            number = float(word) if word is not None else None
-        if number is None:
             continue
         unit = tokens[index + 1] if index + 1 < len(tokens) else ""
         if unit in vocab["minute_units"]:
             return int(number)
-        if unit in vocab["half"] or (unit == "und" and "halb" in low):
-            number += 0.5
-        if unit in vocab["hour_units"] or not unit or unit in vocab["half"] or len(tokens) <= 2:
-            return int(round(number * 60))
-    if m and any(word in low.split() for word in vocab["half"]) and "stunde" in low:
-        return 30
+        if unit in vocab["hour_units"] or not unit or len(tokens) <= 2:
+            return round(number * 60)
     return None
 
 
 def parse_amount(text: str) -> int | None:
-    """"12,50", "12.50 €", "€ 7", "7 Euro" → cents."""
+    """ "12,50", "12.50 €", "€ 7", "7 Euro" → cents."""
     m = AMOUNT_RE.search(text.replace("\u00a0", " "))
     if not m:
         return None
@@ -270,7 +267,7 @@ def parse_text(slot: SlotDef, text: str, options: list[Option], now: datetime) -
 
 
 def typed_address(text: str) -> dict[str, str]:
-    """"Marktstraße 12" → address, street and house number (a shared location has lat/lon)."""
+    """ "Marktstraße 12" → address, street and house number (a shared location has lat/lon)."""
     address = text.strip()
     if m := ADDRESS_RE.match(address):
         return {"address": address, "street": m[1].strip(), "house_number": m[2].strip()}

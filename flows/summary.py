@@ -56,7 +56,9 @@ def duration(minutes: Any, lang: str) -> str:
     if minutes % 60 == 0:
         return t("unit.hours", lang, n=minutes // 60)
     if minutes > 60:
-        return t("unit.hours", lang, n=f"{minutes / 60:g}".replace(".", "," if lang != "en" else "."))
+        return t(
+            "unit.hours", lang, n=f"{minutes / 60:g}".replace(".", "," if lang != "en" else ".")
+        )
     return t("unit.minutes", lang, n=minutes)
 
 
@@ -162,11 +164,13 @@ def summary_lines(
     lang: str,
     options: dict[str, list[Option]],
 ) -> str:
-    """"Label: value" per filled slot that belongs in the summary."""
+    """ "Label: value" per filled slot that belongs in the summary."""
     shown = names or tuple(flow.slots)
     lines = []
     for name in shown:
         slot = flow.slots[name]
         if name in values and values[name] is not None and slot.in_summary:
-            lines.append(f"• {slot.label[lang]}: {display(slot, values[name], lang, options.get(name))}")
+            lines.append(
+                f"• {slot.label[lang]}: {display(slot, values[name], lang, options.get(name))}"
+            )
     return "\n".join(lines)

@@ -84,7 +84,9 @@ class Chat:
 
     def send(self, *args: Any, **kwargs: Any) -> list[str]:
         """One turn; returns the texts of the replies."""
-        self.state, self.events = self.dialogue.respond(self.state, turn(*args, **kwargs), self.services)
+        self.state, self.events = self.dialogue.respond(
+            self.state, turn(*args, **kwargs), self.services
+        )
         return self.texts()
 
     def texts(self) -> list[str]:

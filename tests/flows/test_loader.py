@@ -37,15 +37,19 @@ def test_shipped_flows_load_against_the_registered_actions() -> None:
     assert {"book_boat", "redeem_voucher", "bulky_waste", "report_issue", "weather"} <= set(flows)
     services = [f.name for f in flows.values() if f.is_service]
     assert sorted(services) == [
-        "bulky_waste", "change_of_address", "citizens_office_appointment",
-        "dog_registration", "residents_parking_permit",
+        "bulky_waste",
+        "change_of_address",
+        "citizens_office_appointment",
+        "dog_registration",
+        "residents_parking_permit",
     ]
 
 
 @pytest.mark.parametrize(
     ("body", "line", "fault"),
     [
-        (f"""
+        (
+            f"""
             flow: x
             title: {TEXTS}
             slots:
@@ -55,53 +59,84 @@ def test_shipped_flows_load_against_the_registered_actions() -> None:
                 prompt: {TEXTS}
             steps:
               - collect: [when]
-            """, 5, "unknown slot type 'colour'"),
-        ("""
+            """,
+            5,
+            "unknown slot type 'colour'",
+        ),
+        (
+            """
             flow: x
             title: {de: Hallo, en: Hello}
             steps:
               - end: true
-            """, 2, "title: missing language(s) ['nl']"),
-        (f"""
+            """,
+            2,
+            "title: missing language(s) ['nl']",
+        ),
+        (
+            f"""
             flow: x
             title: {TEXTS}
             steps:
               - id: go
                 action: boats.bok
-            """, 4, "step 'go': unknown action 'boats.bok'"),
-        (f"""
+            """,
+            4,
+            "step 'go': unknown action 'boats.bok'",
+        ),
+        (
+            f"""
             flow: x
             title: {TEXTS}
             steps:
               - say: {TEXTS}
                 goto: nowhere
-            """, 4, "goto target 'nowhere' is not a step of this flow"),
-        (f"""
+            """,
+            4,
+            "goto target 'nowhere' is not a step of this flow",
+        ),
+        (
+            f"""
             flow: x
             title: {TEXTS}
             steps:
               - id: hello
                 say: {{de: "Hallo {{nme}}", en: Hello, nl: Hallo}}
-            """, 4, "template names unknown slot or result 'nme'"),
-        (f"""
+            """,
+            4,
+            "template names unknown slot or result 'nme'",
+        ),
+        (
+            f"""
             flow: x
             title: {TEXTS}
             steps:
               - id: no
                 say: {TEXTS}
-            """, 4, "id must be a string (quote it), got False"),
-        (f"""
+            """,
+            4,
+            "id must be a string (quote it), got False",
+        ),
+        (
+            f"""
             flow: x
             title: {TEXTS}
             steps:
               - say: {TEXTS}
                 ask: [a]
               - collect: [a]
-            """, 6, "unknown slot 'a'"),
-        ("""
+            """,
+            6,
+            "unknown slot 'a'",
+        ),
+        (
+            """
             flow: x
             title: {de: Hallo
-            """, 3, "invalid YAML"),
+            """,
+            3,
+            "invalid YAML",
+        ),
     ],
 )
 def test_errors_name_file_line_and_fault(tmp_path: Path, body: str, line: int, fault: str) -> None:
@@ -118,12 +153,17 @@ def test_two_flows_may_not_claim_one_intent(tmp_path: Path) -> None:
     for name in ("a", "b"):
         body = f"flow: {name}\ntitle: {TEXTS}\nintents: [weather]\nsteps:\n  - end: true\n"
         write(tmp_path, f"{name}.yaml", body)
-    with pytest.raises(FlowDefinitionError, match="intent 'weather' is already handled by flow 'a'"):
+    with pytest.raises(
+        FlowDefinitionError, match="intent 'weather' is already handled by flow 'a'"
+    ):
         load_flows([tmp_path], None)
 
 
 def test_a_looping_flow_is_stopped_by_the_step_cap(tmp_path: Path) -> None:
-    write(tmp_path, "loop.yaml", f"""
+    write(
+        tmp_path,
+        "loop.yaml",
+        f"""
         flow: loop
         title: {TEXTS}
         steps:
@@ -131,7 +171,8 @@ def test_a_looping_flow_is_stopped_by_the_step_cap(tmp_path: Path) -> None:
             goto: b
           - id: b
             goto: a
-        """)
+        """,
+    )
     dialogue = Dialogue(threshold=0.5, flow_dirs=(DEFINITIONS_DIR, tmp_path))
     chat = Chat(FakeServices(), dialogue)
     texts = chat.send(payload="flow:loop")
@@ -144,11 +185,14 @@ def test_a_looping_flow_is_stopped_by_the_step_cap(tmp_path: Path) -> None:
 
 def test_a_new_service_is_one_yaml_file(tmp_path: Path) -> None:
     """A city adds "Sondernutzung" (use of a public square) without touching Python."""
-    write(tmp_path, "special_use.yaml", """
+    write(
+        tmp_path,
+        "special_use.yaml",
+        """
         flow: special_use
         title: {de: Sondernutzung, en: special use permit, nl: vergunning}
         service:
-          summary: {de: Für Stände auf öffentlichen Plätzen., en: For stalls on public squares., nl: Voor kramen op pleinen.}
+          summary: {de: Für Stände auf Plätzen., en: For stalls on squares., nl: Voor kramen.}
           requirements: {de: Ort und Datum., en: Place and date., nl: Plaats en datum.}
           fees: {de: 20 € pro Tag., en: €20 per day., nl: 20 € per dag.}
           where: {de: Ordnungsamt., en: Public order office., nl: Openbare orde.}
@@ -173,8 +217,12 @@ def test_a_new_service_is_one_yaml_file(tmp_path: Path) -> None:
           - action: cases.submit
             params: {service: special_use, fields: {day: "{day}", stalls: "{stalls}"}}
             save_as: case
-          - say: {de: "Danke, {case.reference}.", en: "Thanks, {case.reference}.", nl: "Bedankt, {case.reference}."}
-        """)
+          - say:
+              de: "Danke, {case.reference}."
+              en: "Thanks, {case.reference}."
+              nl: "Bedankt, {case.reference}."
+        """,
+    )
     dialogue = Dialogue(threshold=0.5, flow_dirs=(DEFINITIONS_DIR, tmp_path))
     services = FakeServices({"cases.submit": {"reference": "AH-2026-000042"}})
     chat = Chat(services, dialogue)

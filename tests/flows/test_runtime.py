@@ -18,13 +18,23 @@ from tests.flows.helpers import NOW, Chat, FakeServices
 
 BOAT = {"boat_type": "Ruderboot", "date": "2026-11-21", "time": "15:00", "duration": 120}
 SEARCH_OK = {
-    "available": True, "boat": {"name": "Ruderboot Aa"}, "start": "", "end": "",
-    "duration_minutes": 120, "price_cents": 2400, "alternatives": [],
+    "available": True,
+    "boat": {"name": "Ruderboot Aa"},
+    "start": "",
+    "end": "",
+    "duration_minutes": 120,
+    "price_cents": 2400,
+    "alternatives": [],
 }
 BOOKING = {
-    "reference": "B-ABC123", "boat_name": "Ruderboot Aa", "date": "2026-11-21",
-    "start_time": "15:00", "end_time": "17:00", "price_cents": 2400,
-    "ticket_url": "/qr/ticket/B-ABC123?token=t", "free_cancellation_until": "2026-11-21T13:00:00+01:00",
+    "reference": "B-ABC123",
+    "boat_name": "Ruderboot Aa",
+    "date": "2026-11-21",
+    "start_time": "15:00",
+    "end_time": "17:00",
+    "price_cents": 2400,
+    "ticket_url": "/qr/ticket/B-ABC123?token=t",
+    "free_cancellation_until": "2026-11-21T13:00:00+01:00",
 }
 
 
@@ -57,7 +67,10 @@ def test_one_message_fills_four_slots_and_shows_the_summary() -> None:
         }
     ]
     assert chat.services.calls == [
-        ("boats.search", {"type": "Ruderboot", "date": "2026-11-21", "time": "15:00", "duration": 120})
+        (
+            "boats.search",
+            {"type": "Ruderboot", "date": "2026-11-21", "time": "15:00", "duration": 120},
+        )
     ]
     assert texts and chat.frame["mode"] == "confirm"
 
@@ -71,7 +84,10 @@ def test_typed_short_answers_fill_the_asked_slot() -> None:
     chat.send("15:30", intent="out_of_scope", confidence=0.3)
     texts = chat.send("zwei Stunden", intent="out_of_scope", confidence=0.3)
     assert chat.frame["slots"] == {
-        "boat_type": "Tretboot", "date": "2026-11-21", "time": "15:30", "duration": 120
+        "boat_type": "Tretboot",
+        "date": "2026-11-21",
+        "time": "15:30",
+        "duration": 120,
     }
     assert "Soll ich so buchen?" in texts[0]
 
@@ -81,7 +97,9 @@ def test_english_prompts_and_buttons() -> None:
     texts = chat.send("book a boat", intent="book_boat", lang="en")
     assert texts[0].startswith("Which boat")
     assert [b for b in chat.buttons()] == [
-        "slot:boat_type=Ruderboot", "slot:boat_type=Tretboot", "slot:boat_type=Kanu"
+        "slot:boat_type=Ruderboot",
+        "slot:boat_type=Tretboot",
+        "slot:boat_type=Kanu",
     ]
     chat.send(payload="slot:boat_type=Kanu", lang="en")
     assert chat.frame["slots"]["boat_type"] == "Kanu"
@@ -90,7 +108,11 @@ def test_english_prompts_and_buttons() -> None:
 
 def test_invalid_input_is_reasked_and_staff_offered_after_three_tries() -> None:
     chat = Chat(boat_services())
-    chat.send("Ruderboot morgen", intent="book_boat", entities={"boat_type": "Ruderboot", "date": "2026-11-21"})
+    chat.send(
+        "Ruderboot morgen",
+        intent="book_boat",
+        entities={"boat_type": "Ruderboot", "date": "2026-11-21"},
+    )
     first = chat.send("keine Ahnung", confidence=0.2)
     assert first[0].startswith("Die Uhrzeit habe ich nicht verstanden")
     assert first[1].startswith("Um wie viel Uhr")
@@ -105,7 +127,11 @@ def test_invalid_input_is_reasked_and_staff_offered_after_three_tries() -> None:
 
 def test_declining_staff_keeps_the_flow_going() -> None:
     chat = Chat(boat_services())
-    chat.send("Ruderboot morgen", intent="book_boat", entities={"boat_type": "Ruderboot", "date": "2026-11-21"})
+    chat.send(
+        "Ruderboot morgen",
+        intent="book_boat",
+        entities={"boat_type": "Ruderboot", "date": "2026-11-21"},
+    )
     for _ in range(3):
         chat.send("weiß nicht", confidence=0.2)
     texts = chat.send(payload="staff:no")
@@ -115,8 +141,11 @@ def test_declining_staff_keeps_the_flow_going() -> None:
 
 def test_side_question_is_answered_then_the_open_slot_asked_again() -> None:
     chat = Chat(boat_services())
-    chat.send("Ruderboot morgen um 15 Uhr", intent="book_boat",
-              entities={"boat_type": "Ruderboot", "date": "2026-11-21", "time": "15:00"})
+    chat.send(
+        "Ruderboot morgen um 15 Uhr",
+        intent="book_boat",
+        entities={"boat_type": "Ruderboot", "date": "2026-11-21", "time": "15:00"},
+    )
     texts = chat.send("was kostet das?", intent="service_info", confidence=0.99)
     assert texts == [
         "Ein Ruderboot kostet 12,00 € pro Stunde, für 2 Std. also 24,00 €.",
@@ -126,9 +155,18 @@ def test_side_question_is_answered_then_the_open_slot_asked_again() -> None:
 
 
 def test_another_topic_mid_flow_runs_and_the_flow_resumes() -> None:
-    services = boat_services(**{"info.weather": {
-        "date": "2026-11-20", "condition": "sunny", "temp_min_c": 2, "temp_max_c": 9,
-        "precipitation_mm": 0, "wind_kmh": 10}})
+    services = boat_services(
+        **{
+            "info.weather": {
+                "date": "2026-11-20",
+                "condition": "sunny",
+                "temp_min_c": 2,
+                "temp_max_c": 9,
+                "precipitation_mm": 0,
+                "wind_kmh": 10,
+            }
+        }
+    )
     chat = Chat(services)
     chat.send("Boot buchen", intent="book_boat")
     texts = chat.send("Wie wird das Wetter?", intent="weather", confidence=0.99)
@@ -156,7 +194,8 @@ def test_correction_at_the_summary_changes_the_slot_and_rechecks() -> None:
     assert chat.services.calls[-1][1]["time"] == "16:00"  # searched again before asking
     chat.send("ja", intent="affirm")
     assert chat.services.calls[-1] == (
-        "boats.book", {"type": "Ruderboot", "date": "2026-11-21", "time": "16:00", "duration": 120}
+        "boats.book",
+        {"type": "Ruderboot", "date": "2026-11-21", "time": "16:00", "duration": 120},
     )
     assert chat.texts()[0].startswith("Gebucht! ✅ Buchungsnummer B-ABC123")
     assert chat.events[-1].reply.image_url == "/qr/ticket/B-ABC123?token=t"  # type: ignore[attr-defined]
@@ -194,12 +233,29 @@ def test_action_error_maps_to_a_message_and_reasks() -> None:
 
 
 def test_full_slot_offers_alternatives_that_can_be_chosen() -> None:
-    full = {**SEARCH_OK, "available": False, "price_cents": None, "alternatives": [
-        {"boat_id": 2, "boat_name": "Ruderboot Berkel", "type": "Ruderboot",
-         "start": "2026-11-21T15:30:00+01:00", "end": "2026-11-21T17:30:00+01:00", "price_cents": 2400},
-        {"boat_id": 5, "boat_name": "Tretboot Ente", "type": "Tretboot",
-         "start": "2026-11-21T15:00:00+01:00", "end": "2026-11-21T17:00:00+01:00", "price_cents": 3000},
-    ]}
+    full = {
+        **SEARCH_OK,
+        "available": False,
+        "price_cents": None,
+        "alternatives": [
+            {
+                "boat_id": 2,
+                "boat_name": "Ruderboot Berkel",
+                "type": "Ruderboot",
+                "start": "2026-11-21T15:30:00+01:00",
+                "end": "2026-11-21T17:30:00+01:00",
+                "price_cents": 2400,
+            },
+            {
+                "boat_id": 5,
+                "boat_name": "Tretboot Ente",
+                "type": "Tretboot",
+                "start": "2026-11-21T15:00:00+01:00",
+                "end": "2026-11-21T17:00:00+01:00",
+                "price_cents": 3000,
+            },
+        ],
+    }
     answers = iter([full, SEARCH_OK])
     chat = Chat(boat_services(**{"boats.search": lambda params: next(answers)}))
     texts = chat.send("…", intent="book_boat", entities=BOAT)
@@ -211,11 +267,18 @@ def test_full_slot_offers_alternatives_that_can_be_chosen() -> None:
 
 
 def test_deep_links_start_flows_with_context() -> None:
-    services = FakeServices({
-        "vouchers.balance": {"code": "AHS-DEMO-0001", "balance_cents": 5000, "value_cents": 5000,
-                             "expires_at": "2029-11-20T00:00:00+01:00", "expired": False},
-        "merchants.get": {"merchant": {"id": 17, "name": "Eiscafé am Schloss"}},
-    })
+    services = FakeServices(
+        {
+            "vouchers.balance": {
+                "code": "AHS-DEMO-0001",
+                "balance_cents": 5000,
+                "value_cents": 5000,
+                "expires_at": "2029-11-20T00:00:00+01:00",
+                "expired": False,
+            },
+            "merchants.get": {"merchant": {"id": 17, "name": "Eiscafé am Schloss"}},
+        }
+    )
     chat = Chat(services)
     assert chat.send(payload="shop_17")[0].startswith("Mit welchem Gutschein")
     texts = chat.send("AHS-DEMO-0001", entities={"voucher_code": "AHS-DEMO-0001"}, confidence=0.3)
@@ -224,17 +287,31 @@ def test_deep_links_start_flows_with_context() -> None:
     texts = chat.send("12,50", entities={"amount": 1250}, confidence=0.3)
     assert texts[0].startswith("12,50 € bei Eiscafé am Schloss mit dem Gutschein AHS-DEMO-0001")
     assert Chat(FakeServices()).send(payload="boat_dock")[0].startswith("Welches Boot")
-    assert Chat(FakeServices()).send(payload="service_bulky_waste")[0].startswith("Wo soll abgeholt")
+    assert (
+        Chat(FakeServices()).send(payload="service_bulky_waste")[0].startswith("Wo soll abgeholt")
+    )
 
 
 def test_pin_is_asked_only_when_the_backend_wants_it() -> None:
-    answers = iter([ActionError("pin_required", voucher_code="AHS-DEMO-0002"), {
-        "code": "AHS-DEMO-0002", "balance_cents": 5000, "value_cents": 5000,
-        "expires_at": "2029-11-20T00:00:00+01:00", "expired": False}])
+    answers = iter(
+        [
+            ActionError("pin_required", voucher_code="AHS-DEMO-0002"),
+            {
+                "code": "AHS-DEMO-0002",
+                "balance_cents": 5000,
+                "value_cents": 5000,
+                "expires_at": "2029-11-20T00:00:00+01:00",
+                "expired": False,
+            },
+        ]
+    )
     services = FakeServices({"vouchers.balance": lambda params: next(answers)})
     chat = Chat(services)
-    texts = chat.send("Guthaben AHS-DEMO-0002", intent="voucher_balance",
-                      entities={"voucher_code": "AHS-DEMO-0002"})
+    texts = chat.send(
+        "Guthaben AHS-DEMO-0002",
+        intent="voucher_balance",
+        entities={"voucher_code": "AHS-DEMO-0002"},
+    )
     assert texts[0].startswith("Dieser Gutschein ist schon mit einem anderen Chat verbunden")
     texts = chat.send("1234", confidence=0.2)
     assert services.calls[-1] == ("vouchers.balance", {"code": "AHS-DEMO-0002", "pin": "1234"})
@@ -252,11 +329,15 @@ def test_report_with_shared_location_and_photo() -> None:
     texts = chat.send("Tiefes Loch vor der Bäckerei", confidence=0.3)
     assert "• Art: Schlagloch" in texts[0] and "• Ort: 52.07620, 7.00830" in texts[0]
     chat.send("ja", intent="affirm")
-    assert services.calls[-1] == ("cases.submit", {
-        "service": "report_issue", "category": "pothole",
-        "location": {"lat": 52.0762, "lon": 7.0083},
-        "fields": {"description": "Tiefes Loch vor der Bäckerei"},
-    })
+    assert services.calls[-1] == (
+        "cases.submit",
+        {
+            "service": "report_issue",
+            "category": "pothole",
+            "location": {"lat": 52.0762, "lon": 7.0083},
+            "fields": {"description": "Tiefes Loch vor der Bäckerei"},
+        },
+    )
     assert chat.texts()[0].startswith("Danke für Ihre Meldung ✅ Aktenzeichen AH-2026-000007")
 
 
@@ -268,16 +349,23 @@ def test_subscribe_emits_consent_event() -> None:
 
 def test_apply_service_hands_over_to_the_service_flow() -> None:
     chat = Chat(FakeServices())
-    texts = chat.send("Ich möchte meinen Hund anmelden", intent="apply_service",
-                      entities={"service": "dog_registration"})
+    texts = chat.send(
+        "Ich möchte meinen Hund anmelden",
+        intent="apply_service",
+        entities={"service": "dog_registration"},
+    )
     assert texts == ["Wie heißt Ihr Hund?"]
     assert [f["flow"] for f in chat.state["flows"]] == ["dog_registration"]
 
 
 def test_service_info_answers_from_the_service_file_with_an_apply_button() -> None:
     chat = Chat(FakeServices())
-    texts = chat.send("Was kostet die Hundesteuer?", intent="service_info",
-                      entities={"service": "dog_registration"}, lang="en")
+    texts = chat.send(
+        "Was kostet die Hundesteuer?",
+        intent="service_info",
+        entities={"service": "dog_registration"},
+        lang="en",
+    )
     assert "Fees: Dog tax €96 a year" in texts[0]
     assert chat.buttons() == ["flow:dog_registration"]
     assert chat.send(payload="flow:dog_registration", lang="en") == ["What is your dog's name?"]

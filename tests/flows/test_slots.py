@@ -21,9 +21,19 @@ FRIDAY = date(2026, 11, 20)
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("2", 120), ("2 Stunden", 120), ("zwei Stunden", 120), ("two hours", 120),
-     ("twee uur", 120), ("90 Minuten", 90), ("1,5 h", 90), ("anderthalb Stunden", 90),
-     ("2h", 120), ("eine Stunde", 60), ("blau", None)],
+    [
+        ("2", 120),
+        ("2 Stunden", 120),
+        ("zwei Stunden", 120),
+        ("two hours", 120),
+        ("twee uur", 120),
+        ("90 Minuten", 90),
+        ("1,5 h", 90),
+        ("anderthalb Stunden", 90),
+        ("2h", 120),
+        ("eine Stunde", 60),
+        ("blau", None),
+    ],
 )
 def test_duration(text: str, minutes: int | None) -> None:
     assert parse_duration(text) == minutes
@@ -31,8 +41,15 @@ def test_duration(text: str, minutes: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("15:30", "15:30"), ("15 Uhr", "15:00"), ("um 9.30 Uhr", "09:30"), ("3pm", "15:00"),
-     ("15", "15:00"), ("für 2 Stunden", None), ("25:00", None)],
+    [
+        ("15:30", "15:30"),
+        ("15 Uhr", "15:00"),
+        ("um 9.30 Uhr", "09:30"),
+        ("3pm", "15:00"),
+        ("15", "15:00"),
+        ("für 2 Stunden", None),
+        ("25:00", None),
+    ],
 )
 def test_time(text: str, value: str | None) -> None:
     assert parse_time(text) == value
@@ -40,27 +57,52 @@ def test_time(text: str, value: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("morgen", "2026-11-21"), ("heute", "2026-11-20"), ("übermorgen", "2026-11-22"),
-     ("Samstag", "2026-11-21"), ("am Montag", "2026-11-23"), ("zaterdag", "2026-11-21"),
-     ("28.11.", "2026-11-28"), ("3.1.", "2027-01-03"), ("2026-12-24", "2026-12-24"),
-     ("24. Dezember", "2026-12-24"), ("tomorrow", "2026-11-21"), ("irgendwann", None)],
+    [
+        ("morgen", "2026-11-21"),
+        ("heute", "2026-11-20"),
+        ("übermorgen", "2026-11-22"),
+        ("Samstag", "2026-11-21"),
+        ("am Montag", "2026-11-23"),
+        ("zaterdag", "2026-11-21"),
+        ("28.11.", "2026-11-28"),
+        ("3.1.", "2027-01-03"),
+        ("2026-12-24", "2026-12-24"),
+        ("24. Dezember", "2026-12-24"),
+        ("tomorrow", "2026-11-21"),
+        ("irgendwann", None),
+    ],
 )
 def test_date(text: str, value: str | None) -> None:
     assert parse_date(text, FRIDAY) == value
 
 
 @pytest.mark.parametrize(
-    ("text", "cents"), [("12,50", 1250), ("12.50 €", 1250), ("€ 7", 700), ("7 Euro", 700),
-                        ("0,5", 50), ("nichts", None)],
+    ("text", "cents"),
+    [
+        ("12,50", 1250),
+        ("12.50 €", 1250),
+        ("€ 7", 700),
+        ("7 Euro", 700),
+        ("0,5", 50),
+        ("nichts", None),
+    ],
 )
 def test_amount(text: str, cents: int | None) -> None:
     assert parse_amount(text) == cents
 
 
 @pytest.mark.parametrize(
-    ("text", "answer"), [("Ja", True), ("ja, bitte", True), ("yes", True), ("klopt", True),
-                         ("Nein", False), ("nee", False), ("nein, 16 Uhr", False),
-                         ("vielleicht", None)],
+    ("text", "answer"),
+    [
+        ("Ja", True),
+        ("ja, bitte", True),
+        ("yes", True),
+        ("klopt", True),
+        ("Nein", False),
+        ("nee", False),
+        ("nein, 16 Uhr", False),
+        ("vielleicht", None),
+    ],
 )
 def test_yes_no(text: str, answer: bool | None) -> None:
     assert parse_yes_no(text) is answer
@@ -75,6 +117,8 @@ def test_reference_is_normalised() -> None:
 
 def test_typed_address_splits_the_house_number() -> None:
     assert typed_address("Marktstraße 12") == {
-        "address": "Marktstraße 12", "street": "Marktstraße", "house_number": "12"
+        "address": "Marktstraße 12",
+        "street": "Marktstraße",
+        "house_number": "12",
     }
     assert typed_address("Wallstr. 3a")["house_number"] == "3a"
