@@ -9,7 +9,7 @@ from actions.models import Merchant
 from actions.registry import ActionError
 from bot.db import transaction
 
-SCHLOSS = {"lat": 52.075394, "lon": 7.004147}  # the Eiscafé's door
+SCHLOSS = {"lat": 52.075431, "lon": 7.005545}  # the Eiscafé's door
 
 
 def _error(call, *args, **kwargs) -> ActionError:
