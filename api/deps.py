@@ -1,55 +1,29 @@
-"""Shared FastAPI dependencies (minimal version from the actions branch; the integrator
-owns this module and may replace it).
-
-- `get_session`: one database transaction per request, committed at the end.
-- `require_staff`: `Authorization: Bearer <token>` checked in constant time against
-  the SHA-256 hex digests in `STAFF_API_TOKENS` (comma-separated); no token configured
-  means every staff request is refused. Returns the actor name recorded in case events.
-"""
+"""FastAPI dependencies as `Annotated` aliases, so routers stay thin."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, status
-from sqlmodel import Session
+from fastapi import Depends
+from sqlalchemy.engine import Engine as DbEngine
+from starlette.requests import HTTPConnection
 
-from bot.db import transaction
-from bot.settings import Settings, get_settings
-
-
-def get_session() -> Iterator[Session]:
-    """A session whose work commits when the request succeeds."""
-    with transaction() as session:
-        yield session
+from bot.engine import Engine
+from bot.settings import Settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+def _engine(request: HTTPConnection) -> Engine:
+    return request.app.state.engine
 
 
-def _token_digests() -> list[str]:
-    raw = os.environ.get("STAFF_API_TOKENS", "")
-    return [d.strip().lower() for d in raw.split(",") if d.strip()]
+def _settings(request: HTTPConnection) -> Settings:
+    return request.app.state.settings
 
 
-def require_staff(authorization: Annotated[str | None, Header()] = None) -> str:
-    """The staff actor for a valid bearer token; 401 otherwise."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() == "bearer" and token:
-        digest = hashlib.sha256(token.strip().encode()).hexdigest()
-        matched = False
-        for known in _token_digests():
-            matched |= hmac.compare_digest(digest, known)
-        if matched:
-            return "staff-api"
-    raise HTTPException(
-        status.HTTP_401_UNAUTHORIZED, "staff token required", headers={"WWW-Authenticate": "Bearer"}
-    )
+def _db(request: HTTPConnection) -> DbEngine:
+    return request.app.state.engine.db
 
 
-StaffDep = Annotated[str, Depends(require_staff)]
+EngineDep = Annotated[Engine, Depends(_engine)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DbDep = Annotated[DbEngine, Depends(_db)]

@@ -1,5 +1,5 @@
 """Staff API for cases: `POST /api/cases/{reference}/status` changes a case's status and
-notifies the citizen (until the staff inbox exists). Bearer token via `require_staff`.
+notifies the citizen. Login: a staff session cookie or HTTP Basic (`api.auth`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 from actions.cases import set_case_status
 from actions.models import CASE_STATUSES
 from actions.registry import ActionError
-from api.deps import SessionDep, StaffDep
+from api.auth import StaffDep
+from api.deps import DbDep
+from bot.db import transaction
 
 router = APIRouter()
 
@@ -34,12 +36,13 @@ class CaseStatusOut(BaseModel):
     response_model=CaseStatusOut,
     responses={401: {}, 404: {}, 422: {}},
 )
-def change_status(
-    reference: str, change: StatusChange, session: SessionDep, actor: StaffDep
-) -> CaseStatusOut:
+def change_status(reference: str, change: StatusChange, db: DbDep, user: StaffDep) -> CaseStatusOut:
     """Set the status, record the event, queue the notification: one transaction."""
     try:
-        case = set_case_status(session, reference, change.status, change.message, actor=actor)
+        with transaction(db) as session:
+            case = set_case_status(
+                session, reference, change.status, change.message, actor=user.username
+            )
     except ActionError as err:
         code = 404 if err.code == "not_found" else 422
         raise HTTPException(code, {"code": err.code, **err.details}) from None

@@ -16,7 +16,8 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
 from actions.models import Merchant, Voucher, VoucherTransaction
-from api.deps import SessionDep, SettingsDep
+from api.deps import DbDep, SettingsDep
+from bot.db import transaction
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -29,27 +30,28 @@ def mask(code: str) -> str:
 
 @router.get("/m/{merchant_token}", response_class=HTMLResponse, responses={404: {}})
 def merchant_page(
-    request: Request, merchant_token: str, session: SessionDep, settings: SettingsDep
+    request: Request, merchant_token: str, db: DbDep, settings: SettingsDep
 ) -> HTMLResponse:
     """Today's redemptions at this shop, newest first, with the day's total."""
-    merchant = session.exec(
-        select(Merchant).where(Merchant.merchant_token == merchant_token)
-    ).first()
-    if merchant is None:
-        raise HTTPException(404, "unknown shop")
     today = datetime.now(settings.tz).date()
     start = datetime.combine(today, time(0), tzinfo=settings.tz).astimezone(UTC)
-    rows = session.exec(
-        select(VoucherTransaction, Voucher.code)
-        .join(Voucher, Voucher.id == VoucherTransaction.voucher_id)  # type: ignore[arg-type]
-        .where(
-            VoucherTransaction.merchant_id == merchant.id,
-            VoucherTransaction.kind == "redeem",
-            VoucherTransaction.created_at >= start,
-            VoucherTransaction.created_at < start + timedelta(days=1),
-        )
-        .order_by(VoucherTransaction.created_at.desc())  # type: ignore[attr-defined]
-    ).all()
+    with transaction(db) as session:
+        merchant = session.exec(
+            select(Merchant).where(Merchant.merchant_token == merchant_token)
+        ).first()
+        if merchant is None:
+            raise HTTPException(404, "unknown shop")
+        rows = session.exec(
+            select(VoucherTransaction, Voucher.code)
+            .join(Voucher, Voucher.id == VoucherTransaction.voucher_id)  # type: ignore[arg-type]
+            .where(
+                VoucherTransaction.merchant_id == merchant.id,
+                VoucherTransaction.kind == "redeem",
+                VoucherTransaction.created_at >= start,
+                VoucherTransaction.created_at < start + timedelta(days=1),
+            )
+            .order_by(VoucherTransaction.created_at.desc())  # type: ignore[attr-defined]
+        ).all()
     lines = [
         {
             "time": t.created_at.astimezone(settings.tz).strftime("%H:%M"),

@@ -19,7 +19,8 @@ from sqlmodel import select
 from actions import qr
 from actions.models import Boat, BoatBooking
 from actions.secure import same_token
-from api.deps import SessionDep, SettingsDep
+from api.deps import DbDep, SettingsDep
+from bot.db import transaction
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -59,24 +60,24 @@ def link_svg(
     return Response(qr.qr_svg(_link(payload, channel, settings)), media_type="image/svg+xml")
 
 
-def _booking(session: SessionDep, reference: str, token: str | None) -> tuple[BoatBooking, Boat]:
+def _booking(db: DbDep, reference: str, token: str | None) -> tuple[BoatBooking, Boat]:
     """The booking if the token matches; 404 alike for unknown reference and bad token."""
-    booking = session.exec(
-        select(BoatBooking).where(BoatBooking.reference == reference.upper())
-    ).first()
-    if booking is None or not same_token(booking.ticket_token, token):
+    with transaction(db) as session:
+        booking = session.exec(
+            select(BoatBooking).where(BoatBooking.reference == reference.upper())
+        ).first()
+        boat = session.get(Boat, booking.boat_id) if booking else None
+    if booking is None or boat is None or not same_token(booking.ticket_token, token):
         raise HTTPException(404, "ticket not found")
-    boat = session.get(Boat, booking.boat_id)
-    assert boat is not None
     return booking, boat
 
 
 @router.get("/qr/ticket/{reference}", response_class=Response, responses={200: PNG, 404: {}})
 def ticket_png(
-    reference: str, session: SessionDep, settings: SettingsDep, token: str | None = None
+    reference: str, db: DbDep, settings: SettingsDep, token: str | None = None
 ) -> Response:
     """The ticket QR: it encodes the check page, which the attendant's phone opens."""
-    booking, _ = _booking(session, reference, token)
+    booking, _ = _booking(db, reference, token)
     url = (
         f"{qr.base_url(settings)}/qr/ticket/{booking.reference}/check?token={booking.ticket_token}"
     )
@@ -87,12 +88,12 @@ def ticket_png(
 def ticket_check(
     request: Request,
     reference: str,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     token: str | None = None,
 ) -> HTMLResponse:
     """Is this ticket valid? Boat, time and status for the dock attendant."""
-    booking, boat = _booking(session, reference, token)
+    booking, boat = _booking(db, reference, token)
     return templates.TemplateResponse(
         request,
         "qr_ticket_check.html",
@@ -107,9 +108,7 @@ def ticket_check(
 
 
 @router.get("/qr/poster/{payload}", response_class=HTMLResponse, responses={422: {}})
-def poster(
-    request: Request, payload: str, session: SessionDep, settings: SettingsDep
-) -> HTMLResponse:
+def poster(request: Request, payload: str, db: DbDep, settings: SettingsDep) -> HTMLResponse:
     """A printable A4 poster with the QR code of every configured channel."""
     try:
         links = qr.deep_links(payload, settings)
@@ -119,6 +118,6 @@ def poster(
         {"channel": channel, "url": url, "svg": qr.qr_svg(url, scale=6)}
         for channel, url in links.items()
     ]
-    return templates.TemplateResponse(
-        request, "qr_poster.html", {"codes": codes, **qr.describe(session, payload)}
-    )
+    with transaction(db) as session:
+        text = qr.describe(session, payload)
+    return templates.TemplateResponse(request, "qr_poster.html", {"codes": codes, **text})

@@ -3,39 +3,35 @@ status API. Each has a happy path, a not-found and a forbidden/invalid case."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from actions.models import Merchant
-from api import deps
+from api.app import create_app
 from api.routes import cases, merchant, qr
 from bot.db import transaction
 from bot.models import Outbox
-from bot.settings import get_settings
+from bot.staff import add_user
+from tests.support import keyword_engine
 
-STAFF_TOKEN = "s3cret-staff-token"
+STAFF_PASSWORD = "clerk-password-1"
 
 
 @pytest.fixture
 def client(sqlite_engine, settings, monkeypatch) -> Iterator[TestClient]:
-    """The three routers on a bare app, bound to the test database."""
-    app = FastAPI()
+    """The real app with this branch's routers included, as the integrator will."""
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "AhausBot")
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    engine = keyword_engine(settings.model_copy(update={"database_url": url}))
+    with transaction(engine.db) as session:
+        add_user(session, "clerk", STAFF_PASSWORD, ["staff"])
+        add_user(session, "press", "press-password-1", ["communications"])
+    app = create_app(engine.settings, engine)
     for module in (qr, merchant, cases):
         app.include_router(module.router)
-
-    def session() -> Iterator[Session]:
-        with transaction(sqlite_engine) as s:
-            yield s
-
-    app.dependency_overrides[deps.get_session] = session
-    app.dependency_overrides[get_settings] = lambda: settings
-    monkeypatch.setenv("STAFF_API_TOKENS", hashlib.sha256(STAFF_TOKEN.encode()).hexdigest())
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "AhausBot")
     with TestClient(app) as test_client:
         yield test_client
 
@@ -110,16 +106,18 @@ def test_merchant_page_lists_todays_redemptions(client, engine, demo, call, new_
 def test_staff_status_api(client, engine, call, new_contact):
     owner = new_contact()
     ref = call("cases.submit", owner, service="dog_registration", fields={})["reference"]
-    auth = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+    auth = ("clerk", STAFF_PASSWORD)
     body = {"status": "in_progress", "message": "Wir prüfen <b>das</b>."}
     assert client.post(f"/api/cases/{ref}/status", json=body).status_code == 401
-    wrong = {"Authorization": "Bearer nope"}
-    assert client.post(f"/api/cases/{ref}/status", json=body, headers=wrong).status_code == 401
-    ok = client.post(f"/api/cases/{ref}/status", json=body, headers=auth)
+    wrong = client.post(f"/api/cases/{ref}/status", json=body, auth=("clerk", "nope"))
+    assert wrong.status_code == 401
+    press = client.post(f"/api/cases/{ref}/status", json=body, auth=("press", "press-password-1"))
+    assert press.status_code == 403
+    ok = client.post(f"/api/cases/{ref}/status", json=body, auth=auth)
     assert ok.status_code == 200 and ok.json() == {"reference": ref, "status": "in_progress"}
-    missing = client.post("/api/cases/AH-2027-999999/status", json=body, headers=auth)
+    missing = client.post("/api/cases/AH-2027-999999/status", json=body, auth=auth)
     assert missing.status_code == 404
-    bad = client.post(f"/api/cases/{ref}/status", json={"status": "lost"}, headers=auth)
+    bad = client.post(f"/api/cases/{ref}/status", json={"status": "lost"}, auth=auth)
     assert bad.status_code == 422 and bad.json()["detail"]["code"] == "unknown_status"
     with transaction(engine) as session:
         rows = session.exec(select(Outbox).where(Outbox.contact_id == owner)).all()

@@ -1,0 +1,154 @@
+"""The `stadtbot` command line: serve, chat, database, demo data and the parts' tools."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from bot.settings import get_settings
+
+app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo city data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+DEMO_LOGINS = (
+    ("staff", "ahaus-buergerbuero", ["staff"]),
+    ("presse", "ahaus-kommunikation", ["communications"]),
+)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Overrides HOST."),
+    port: int = typer.Option(None, help="Overrides PORT."),
+    migrate: bool = typer.Option(True, help="Apply database migrations first."),
+) -> None:
+    """Serve the API, web chat and webhooks (stops cleanly on Ctrl-C or SIGTERM)."""
+    import uvicorn
+
+    from api.app import create_app
+    from bot.migrate import upgrade
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if migrate:
+        upgrade(settings.database_url)
+    application = create_app(settings)
+    uvicorn.run(
+        application,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def chat(
+    user: str = typer.Option("local", help="Terminal user id (one conversation each)."),
+) -> None:
+    """Chat with the bot in the terminal, through the same engine as every channel."""
+    from bot.messages import InboundMessage
+    from bot.migrate import upgrade
+    from bot.runtime import build_engine
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = build_engine(settings)
+    buttons: list = []
+    typer.echo("Stadtbot – type a message, a button number, or Ctrl-D to quit.")
+    while True:
+        try:
+            line = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not line:
+            continue
+        payload = None
+        if line.isdigit() and 1 <= int(line) <= len(buttons):
+            payload, line = buttons[int(line) - 1].payload, buttons[int(line) - 1].title
+        handled = engine.handle(
+            InboundMessage(
+                channel="terminal", sender_id=user, text=None if payload else line, payload=payload
+            )
+        )
+        buttons = []
+        for sent in handled.replies:
+            typer.echo(sent.reply.text)
+            if sent.reply.image_url:
+                typer.echo(f"  [image] {sent.reply.image_url}")
+            for button in sent.reply.buttons:
+                buttons.append(button)
+                typer.echo(f"  {len(buttons)}. {button.title}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to DATABASE_URL (safe to run again)."""
+    from bot.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo city (boats, vouchers, shops, services, logins); idempotent."""
+    from actions.demo import load_demo
+
+    from bot.db import transaction
+    from bot.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with transaction() as session:
+        counts = load_demo(session)
+        counts["staff logins"] = _ensure_demo_logins(session)
+    for name, count in counts.items():
+        typer.echo(f"{name}: {count} new")
+    typer.echo("Demo logins (demo data only; never use them in production):")
+    for username, password, roles in DEMO_LOGINS:
+        typer.echo(f"  {username} / {password}  ({', '.join(roles)})")
+
+
+def _ensure_demo_logins(session) -> int:  # type: ignore[no-untyped-def]
+    from bot.staff import add_user, find_user
+
+    created = 0
+    for username, password, roles in DEMO_LOGINS:
+        if find_user(session, username) is None:
+            add_user(session, username, password, roles)
+            created += 1
+    return created
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: list[str] = typer.Option(["staff"], help="staff, communications or admin; repeatable."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="STADTBOT_NEW_PASSWORD"
+    ),
+) -> None:
+    """Create a staff login (the password is asked for, or read from STADTBOT_NEW_PASSWORD)."""
+    from bot.db import transaction
+    from bot.migrate import upgrade
+    from bot.staff import StaffError, add_user
+
+    upgrade(get_settings().database_url)
+    try:
+        with transaction() as session:
+            add_user(session, username, password, role)
+    except StaffError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"user {username.strip().lower()} created with roles {', '.join(role)}")
