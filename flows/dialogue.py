@@ -110,7 +110,7 @@ class Dialogue:
             events.append(ReplySent(Reply(text=t("handoff.declined", lang))))
             return state, events
 
-        start = self._start_for(turn.payload)
+        start = self._start_for(turn.payload) or self._typed_start(turn)
         if start is not None:
             state["flows"] = []  # a scanned code or an "apply now" button starts afresh
             return state, events + self._run(state, turn, services, lang, "start", *start)
@@ -162,6 +162,13 @@ class Dialogue:
             title = self.flows[top["flow"]].title[lang]
             state["flows"] = []
             events.append(ReplySent(Reply(text=t("flow.expired", lang, title=title))))
+
+    def _typed_start(self, turn: Turn) -> tuple[str, dict[str, Any]] | None:
+        """A WhatsApp deep link arrives as text: a message that is exactly a start payload."""
+        text = turn.text.strip()
+        if turn.payload or not text or " " in text or text.startswith(FLOW_PAYLOAD):
+            return None
+        return self._start_for(text)
 
     def _start_for(self, payload: str | None) -> tuple[str, dict[str, Any]] | None:
         """The flow (and preset slots) a `flow:NAME` or deep-link payload starts."""

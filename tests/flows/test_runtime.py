@@ -369,3 +369,8 @@ def test_service_info_answers_from_the_service_file_with_an_apply_button() -> No
     assert "Fees: Dog tax €96 a year" in texts[0]
     assert chat.buttons() == ["flow:dog_registration"]
     assert chat.send(payload="flow:dog_registration", lang="en") == ["What is your dog's name?"]
+
+
+def test_a_whatsapp_deep_link_arrives_as_text() -> None:
+    assert Chat(FakeServices()).send("boat_dock", confidence=0.1)[0].startswith("Welches Boot")
+    assert Chat(FakeServices()).send("shop_17", confidence=0.1)[0].startswith("Mit welchem Gutschein")
