@@ -82,6 +82,14 @@ class OptionsSource:
 
 
 @dataclass(frozen=True)
+class Otherwise:
+    """For a choice: put an unmatched typed answer into `slot` and go to step `goto`."""
+
+    slot: str
+    goto: str
+
+
+@dataclass(frozen=True)
 class ButtonDef:
     """A shortcut under a prompt: title per language and the payload it sends."""
 
@@ -110,6 +118,7 @@ class SlotDef:
     pattern: str | None = None
     in_summary: bool = True
     scan: bool = False  # read from any message's text, asked or not ("am Samstag")
+    otherwise: Otherwise | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from flows.definition import (
     Flow,
     Option,
     OptionsSource,
+    Otherwise,
     SideQuestion,
     SlotDef,
     Step,
@@ -150,6 +151,7 @@ class FlowBuilder:
         name = raw.get("flow")
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise self.fail(raw, f"'flow' must be a lower-case name, got {name!r}")
+        self.slot_names_all = set(raw.get("slots") or {})
         slots = {key: self.slot(key, value) for key, value in (raw.get("slots") or {}).items()}
         self.slot_names = set(slots)
         steps = self.steps(raw.get("steps"), raw, "steps")
@@ -175,6 +177,14 @@ class FlowBuilder:
             if slot_name not in slots:
                 raise self.fail(raw, f"remember names unknown slot {slot_name!r}")
         self.check_references(flow)
+        ids = {step.id for step in steps}
+        for slot in slots.values():
+            if slot.otherwise and slot.otherwise.goto not in ids:
+                raise FlowDefinitionError(
+                    self.path,
+                    slot.line,
+                    f"slot {slot.name!r}: otherwise goto {slot.otherwise.goto!r} is not a step",
+                )
         return flow
 
     # --- pieces ------------------------------------------------------------------
@@ -277,7 +287,19 @@ class FlowBuilder:
             pattern=pattern,
             in_summary=bool(raw.get("summary", True)),
             scan=bool(raw.get("scan", False)),
+            otherwise=self.otherwise(raw, where),
         )
+
+    def otherwise(self, raw: MarkedDict, where: str) -> Otherwise | None:
+        """`otherwise: {slot, goto}`; the goto target is checked with the steps."""
+        if "otherwise" not in raw:
+            return None
+        spec = raw["otherwise"]
+        if not isinstance(spec, dict) or spec.get("slot") not in self.slot_names_all:
+            raise self.fail(
+                raw, f"{where}: otherwise needs 'slot' (a slot of this flow) and 'goto'"
+            )
+        return Otherwise(str(spec["slot"]), str(spec.get("goto", "")))
 
     def check_action(self, action: Any, node: Any, where: str) -> None:
         if action is None:

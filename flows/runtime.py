@@ -208,9 +208,25 @@ class FlowRun:
             return False
         if self.side_question(flow):
             return True
+        if self.otherwise(frame, flow, flow.slots[asked]):
+            return True
         if not problem and self.confident and self.turn.intent not in NOT_A_TOPIC_CHANGE:
             return False
         self.reask(frame, asked, problem)
+        return True
+
+    def otherwise(self, frame: dict[str, Any], flow: Flow, slot: SlotDef) -> bool:
+        """A typed answer that is none of the listed options becomes a new search term
+        ("Eiscafé am Schloss" when only the first eight cafés were listed)."""
+        target = slot.otherwise
+        text = (self.turn.text or "").strip()
+        if target is None or not text or self.turn.payload or text.isdigit():
+            return False
+        frame["slots"][target.slot] = text
+        frame["slots"].pop(slot.name, None)
+        frame["asking"] = None
+        frame["step"] = flow.step_index(target.goto)
+        self.advance()
         return True
 
     def topic_change(self, flow: Flow, text_slot_only: bool = True) -> bool:
@@ -340,6 +356,8 @@ class FlowRun:
                 if name == asked:
                     problem = issue
                 continue
+            if not strict and name != asked and frame["slots"].get(name) is not None:
+                continue  # an answer to one question does not overwrite earlier answers
             if frame["slots"].get(name) != value or name not in frame["slots"]:
                 frame["slots"][name] = value
                 changed_any = True
@@ -379,7 +397,12 @@ class FlowRun:
                 if value is not None:
                     found[name] = value
         text = self.turn.text
-        if text and asked and asked not in found:
+        if (
+            text
+            and asked
+            and asked not in found
+            and not self.sibling_answered(frame, flow, asked, found)
+        ):
             slot = flow.slots[asked]
             value = parse_text(slot, text, self.options(frame, slot), self.turn.now)
             if value is not None:
@@ -398,6 +421,22 @@ class FlowRun:
                     if value is not None:
                         found[name] = value
         return found
+
+    def sibling_answered(
+        self, frame: dict[str, Any], flow: Flow, asked: str, found: dict[str, Any]
+    ) -> bool:
+        """True if an entity answered another slot of the open `collect` step, so free text
+        is not also taken for the asked one ("In einem Café" is a category, not a name)."""
+        if flow.slots[asked].type != "text" or flow.slots[asked].pattern:
+            return False
+        step = flow.steps[frame["step"]] if frame["step"] < len(flow.steps) else None
+        if step is None or step.kind != "collect":
+            return False
+        return any(
+            name in found and frame["slots"].get(name) is None
+            for name in step.slots
+            if name != asked
+        )
 
     def pattern_neighbours(
         self, frame: dict[str, Any], flow: Flow, asked: str, found: dict[str, Any]
