@@ -188,7 +188,8 @@ class FlowRun:
         flow = self.flow_of(frame)
         asked = frame.get("asking")
         payload = self.turn.payload or ""
-        if payload.startswith("skip:") and payload[5:] == asked:
+        typed_skip = bool(asked and flow.slots[asked].optional and is_word(self.turn.text, "skip"))
+        if typed_skip or (payload.startswith("skip:") and payload[5:] == asked):
             frame["slots"][asked] = None
             frame["asking"] = None
             self.advance()
@@ -397,6 +398,8 @@ class FlowRun:
                 if value is not None:
                     found[name] = value
         text = self.turn.text
+        if asked and flow.slots[asked].type == "location" and self.turn.location is None:
+            found.pop(asked, None)  # "Marktstraße 5" says more than the street entity in it
         if (
             text
             and asked
@@ -587,6 +590,8 @@ class FlowRun:
         value = lookup(condition.value, self.scope_raw(frame))
         value = None if value is MISSING else value
         operand = condition.operand
+        if isinstance(operand, str) and (ref := TEMPLATE_RE.fullmatch(operand)):
+            operand = lookup(ref[1], self.scope_raw(frame))  # compare with another value
         if condition.op == "empty":
             return (value in (None, "", [], {})) == bool(operand)
         if condition.op == "equals":

@@ -373,4 +373,6 @@ def test_service_info_answers_from_the_service_file_with_an_apply_button() -> No
 
 def test_a_whatsapp_deep_link_arrives_as_text() -> None:
     assert Chat(FakeServices()).send("boat_dock", confidence=0.1)[0].startswith("Welches Boot")
-    assert Chat(FakeServices()).send("shop_17", confidence=0.1)[0].startswith("Mit welchem Gutschein")
+    assert (
+        Chat(FakeServices()).send("shop_17", confidence=0.1)[0].startswith("Mit welchem Gutschein")
+    )
