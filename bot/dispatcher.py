@@ -239,7 +239,8 @@ class Dispatcher:
 
     def _retry(self, adapter: ChannelAdapter, job: OutboundJob, exc: TransientError) -> None:
         if job.attempts >= self.settings.dispatch_max_attempts:
-            self._finish(job, "failed", error=f"gave up after {job.attempts} attempts: {exc.reason}")
+            reason = f"gave up after {job.attempts} attempts: {exc.reason}"
+            self._finish(job, "failed", error=reason)
             return
         delay = self.backoff(job.attempts, exc.retry_after)
         with transaction(self.db) as session:

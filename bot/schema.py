@@ -5,7 +5,7 @@ Alembic's env.py and the tests import this module; add a new model module here.
 
 from sqlmodel import SQLModel
 
-import bot.channels.models  # noqa: F401
+import bot.channels.models
 import bot.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -115,7 +115,7 @@ class ChannelAdapter(ABC):
         """At most `n` messages per `seconds` into one chat, or None."""
         return None
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most adapters need nothing
         """Release connections (called when the dispatcher stops)."""
 
     def send_parts(self, job: OutboundJob, parts: list[Callable[[], str | None]]) -> Delivery:
