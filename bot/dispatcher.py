@@ -102,6 +102,11 @@ class Dispatcher:
         self._thread.start()
         return self._thread
 
+    def request_stop(self) -> None:
+        """Ask `run_forever` to return after the current batch (signal-handler safe)."""
+        self._stop.set()
+        self._wake.set()
+
     def stop(self, timeout: float = 15.0) -> None:
         """Finish the rows in flight, then stop; unclaimed rows stay for the next run."""
         self._stop.set()

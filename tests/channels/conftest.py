@@ -13,6 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes.graph import create_fake_graph
+from fakes.server import Recorder, ServerThread
+from fakes.telegram import create_fake_telegram
+from fakes.twilio import create_fake_twilio
 from sqlmodel import Session, select
 
 from api.app import create_app
@@ -23,10 +27,6 @@ from bot.engine import Engine
 from bot.models import Outbox
 from bot.settings import Settings
 from flows.dialogue import Dialogue
-from fakes.graph import create_fake_graph
-from fakes.server import Recorder, ServerThread
-from fakes.telegram import create_fake_telegram
-from fakes.twilio import create_fake_twilio
 
 TOKEN = "123456:TEST-token"
 SECRET = "webhook-secret-0123"
@@ -42,8 +42,14 @@ def keyword_nlu(text: str, lang: str | None, now: datetime) -> dict[str, Any]:
     intent = next((name for word, name in KEYWORDS.items() if word in text.lower()), None)
     confidence = 0.95 if intent else 0.1
     ranking = [{"name": intent or "out_of_scope", "confidence": confidence}]
-    return {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": [],
-            "language": "de", "language_confidence": 0.95}
+    return {
+        "text": text,
+        "intent": ranking[0],
+        "intent_ranking": ranking,
+        "entities": [],
+        "language": "de",
+        "language_confidence": 0.95,
+    }
 
 
 @dataclass
@@ -115,8 +121,16 @@ def build_stack(url: str, settings_for, fakes: dict[str, Any], **overrides: Any)
     dispatcher.start()
     http = httpx.Client(base_url=server.url, timeout=10)
     try:
-        yield Stack(server.url, settings, engine, dispatcher, fakes["telegram"], fakes["twilio"],
-                    fakes["graph"], http)
+        yield Stack(
+            server.url,
+            settings,
+            engine,
+            dispatcher,
+            fakes["telegram"],
+            fakes["twilio"],
+            fakes["graph"],
+            http,
+        )
     finally:
         http.close()
         dispatcher.stop()

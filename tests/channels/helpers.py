@@ -26,7 +26,12 @@ def wait_rows(stack: Stack, status: str, count: int, timeout: float = 10.0) -> l
 
 
 def queue(
-    stack: Stack, channel: str, user_id: str, replies: list[Reply], *, kind: str = "staff",
+    stack: Stack,
+    channel: str,
+    user_id: str,
+    replies: list[Reply],
+    *,
+    kind: str = "staff",
     last_inbound_at: datetime | None = None,
 ) -> None:
     """Messages the city sends on its own (reminders, staff answers) enter the outbox."""

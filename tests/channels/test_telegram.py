@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import time
 
-from bot.channels.payloads import short_key
-from bot.channels.telegram import encode_start_payload
-from bot.db import transaction
-from bot.messages import Button, Reply
-from bot.models import Contact
-from bot.outbox import enqueue
-from channels.conftest import SECRET, Stack
 from fakes.server import Fault
 from fakes.telegram import (
     BLOCKED,
@@ -19,6 +12,14 @@ from fakes.telegram import (
     message_update,
     too_many_requests,
 )
+
+from bot.channels.payloads import short_key
+from bot.channels.telegram import encode_start_payload
+from bot.db import transaction
+from bot.messages import Button, Reply
+from bot.models import Contact
+from bot.outbox import enqueue
+from channels.conftest import SECRET, Stack
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
@@ -85,9 +86,20 @@ def test_bad_requests(stack: Stack) -> None:
     bad_json = stack.http.post("/webhooks/telegram", content=b"{nope", headers=HEADERS)
     assert bad_json.status_code == 400
     assert post(stack, {"message": "no update id"}).status_code == 400
-    sticker = message_update(3002, 557, "", sticker={
-        "file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
-        "is_animated": False, "is_video": False})
+    sticker = message_update(
+        3002,
+        557,
+        "",
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+    )
     assert post(stack, sticker).json()["ignored"] == "sticker"
     group = message_update(3003, 557, "Hallo")
     group["message"]["chat"] = {"id": -100, "type": "group", "title": "Verein"}
@@ -99,9 +111,15 @@ def test_bad_requests(stack: Stack) -> None:
 
 
 def test_photo_and_location_reach_the_engine(stack: Stack) -> None:
-    photo = message_update(4001, 558, "", photo=[
-        {"file_id": "small", "file_unique_id": "a", "width": 90, "height": 90},
-        {"file_id": "big", "file_unique_id": "b", "width": 900, "height": 900}])
+    photo = message_update(
+        4001,
+        558,
+        "",
+        photo=[
+            {"file_id": "small", "file_unique_id": "a", "width": 90, "height": 90},
+            {"file_id": "big", "file_unique_id": "b", "width": 900, "height": 900},
+        ],
+    )
     location = message_update(4002, 558, "", location={"latitude": 52.07, "longitude": 7.01})
     assert post(stack, photo).status_code == 200
     assert post(stack, location).status_code == 200
@@ -116,8 +134,9 @@ def test_photo_and_location_reach_the_engine(stack: Stack) -> None:
 
 
 def test_429_and_500_burst_lose_nothing(stack: Stack) -> None:
-    stack.telegram.faults.extend([Fault(429, too_many_requests(1))] +
-                                 [Fault(500, SERVER_ERROR)] * 3)
+    stack.telegram.faults.extend(
+        [Fault(429, too_many_requests(1))] + [Fault(500, SERVER_ERROR)] * 3
+    )
     started = time.monotonic()
     queue(stack, 559, [Reply(text=f"Nachricht {i}") for i in range(5)])
     sent = stack.telegram.wait_for(5, timeout=20)
@@ -138,10 +157,14 @@ def test_blocked_bot_is_failed_not_retried(stack: Stack) -> None:
 def test_long_text_split_photo_and_long_payload(stack: Stack) -> None:
     paragraphs = "\n\n".join(f"Absatz {i}: " + "x" * 900 for i in range(9))
     long_payload = "flow:report_issue:" + "y" * 80
-    queue(stack, 561, [
-        Reply(text=paragraphs, buttons=[Button(title="Melden", payload=long_payload)]),
-        Reply(text="Ihr Ticket", image_url=stack.url + "/static/chat.css"),
-    ])
+    queue(
+        stack,
+        561,
+        [
+            Reply(text=paragraphs, buttons=[Button(title="Melden", payload=long_payload)]),
+            Reply(text="Ihr Ticket", image_url=stack.url + "/static/chat.css"),
+        ],
+    )
     sent = stack.telegram.wait_for(4)
     texts = [m for m in sent if m["method"] == "sendMessage"]
     assert len(texts) == 3 and all(len(m["text"]) <= 4096 for m in texts)

@@ -13,8 +13,14 @@ from fakes.server import Recorder
 
 def graph_error(code: int, message: str) -> dict[str, Any]:
     """Meta's documented error envelope."""
-    return {"error": {"message": message, "type": "OAuthException", "code": code,
-                      "fbtrace_id": "AbCdEf123"}}
+    return {
+        "error": {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "AbCdEf123",
+        }
+    }
 
 
 def create_fake_graph(recorder: Recorder, phone_id: str) -> FastAPI:
@@ -31,10 +37,12 @@ def create_fake_graph(recorder: Recorder, phone_id: str) -> FastAPI:
             return JSONResponse(fault.body, fault.status, headers=fault.headers)
         body = await request.json()
         number = recorder.record(body)
-        return JSONResponse({
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
-            "messages": [{"id": f"wamid.OUT{number:08d}"}],
-        })
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
+                "messages": [{"id": f"wamid.OUT{number:08d}"}],
+            }
+        )
 
     return app

@@ -39,7 +39,9 @@ def create_fake_telegram(recorder: Recorder, token: str) -> FastAPI:
     @app.post("/bot{path_token}/{method}")
     async def call(path_token: str, method: str, request: Request) -> JSONResponse:
         if path_token != token:
-            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
         form = await request.form()
         params: dict[str, Any] = {}
         for key, value in form.multi_items():
@@ -55,9 +57,16 @@ def create_fake_telegram(recorder: Recorder, token: str) -> FastAPI:
             recorder.record({"method": method, **params})
             return JSONResponse({"ok": True, "result": True})
         if name == "getwebhookinfo":
-            return JSONResponse({"ok": True, "result": {"url": webhook.get("url", ""),
-                                                        "has_custom_certificate": False,
-                                                        "pending_update_count": 0}})
+            return JSONResponse(
+                {
+                    "ok": True,
+                    "result": {
+                        "url": webhook.get("url", ""),
+                        "has_custom_certificate": False,
+                        "pending_update_count": 0,
+                    },
+                }
+            )
         if name == "getupdates":
             return JSONResponse({"ok": True, "result": []})
         if recorder.delay:
@@ -83,8 +92,14 @@ def create_fake_telegram(recorder: Recorder, token: str) -> FastAPI:
         if name == "sendmessage":
             result["text"] = params.get("text", "")
         else:
-            result["photo"] = [{"file_id": f"p{number}", "file_unique_id": f"u{number}",
-                                "width": 300, "height": 300}]
+            result["photo"] = [
+                {
+                    "file_id": f"p{number}",
+                    "file_unique_id": f"u{number}",
+                    "width": 300,
+                    "height": 300,
+                }
+            ]
             if params.get("caption"):
                 result["caption"] = params["caption"]
         return JSONResponse({"ok": True, "result": result})
@@ -96,8 +111,13 @@ def message_update(update_id: int, chat_id: int, text: str, **extra: Any) -> dic
     """A private-chat text update as in the Bot API documentation."""
     message = {
         "message_id": update_id,
-        "from": {"id": chat_id, "is_bot": False, "first_name": "Anna", "last_name": "Schulte",
-                 "language_code": "de"},
+        "from": {
+            "id": chat_id,
+            "is_bot": False,
+            "first_name": "Anna",
+            "last_name": "Schulte",
+            "language_code": "de",
+        },
         "chat": {"id": chat_id, "first_name": "Anna", "last_name": "Schulte", "type": "private"},
         "date": int(time.time()),
         **({"text": text} if text else {}),

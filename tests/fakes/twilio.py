@@ -13,8 +13,12 @@ from fakes.server import Recorder
 
 def twilio_error(status: int, code: int, message: str) -> dict[str, Any]:
     """Twilio's documented error body."""
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 def create_fake_twilio(recorder: Recorder, account_sid: str) -> FastAPI:
@@ -37,9 +41,17 @@ def create_fake_twilio(recorder: Recorder, account_sid: str) -> FastAPI:
         number = recorder.record(dict(flat))
         message_sid = f"SM{number:032d}"
         return JSONResponse(
-            {"sid": message_sid, "account_sid": sid, "to": flat.get("To"), "from": flat.get("From"),
-             "body": flat.get("Body"), "status": "queued", "num_media": "0",
-             "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json"},
+            {
+                "sid": message_sid,
+                "account_sid": sid,
+                "to": flat.get("To"),
+                "from": flat.get("From"),
+                "body": flat.get("Body"),
+                "status": "queued",
+                "num_media": "0",
+                "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json",
+            },
             201,
         )
 
