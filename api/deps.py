@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.engine import Engine as DbEngine
+from starlette.requests import HTTPConnection
 
 from bot.engine import Engine
 from bot.settings import Settings
 
 
-def _engine(request: Request) -> Engine:
+def _engine(request: HTTPConnection) -> Engine:
     return request.app.state.engine
 
 
-def _settings(request: Request) -> Settings:
+def _settings(request: HTTPConnection) -> Settings:
     return request.app.state.settings
 
 
-def _db(request: Request) -> DbEngine:
+def _db(request: HTTPConnection) -> DbEngine:
     return request.app.state.engine.db
 
 

@@ -15,6 +15,13 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 telegram_app = typer.Typer(help="Telegram: webhook registration, polling.", no_args_is_help=True)
 app.add_typer(telegram_app, name="telegram")
+user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+DEMO_LOGINS = (
+    ("staff", "ahaus-buergerbuero", ["staff"]),
+    ("presse", "ahaus-kommunikation", ["communications"]),
+)
 
 
 @app.command()
@@ -110,7 +117,6 @@ def db_upgrade() -> None:
 def demo_load() -> None:
     """Load the demo city (boats, vouchers, shops, services, logins); idempotent."""
     from actions.demo import load_demo
-
     from bot.db import transaction
     from bot.migrate import upgrade
 
@@ -118,6 +124,7 @@ def demo_load() -> None:
     upgrade(settings.database_url)
     with transaction() as session:
         counts = load_demo(session)
+        counts["staff logins"] = _ensure_demo_logins(session)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} new")
 
@@ -202,3 +209,40 @@ def telegram_poll() -> None:
         pass
     finally:
         dispatcher.stop()
+    typer.echo("Demo logins (demo data only; never use them in production):")
+    for username, password, roles in DEMO_LOGINS:
+        typer.echo(f"  {username} / {password}  ({', '.join(roles)})")
+
+
+def _ensure_demo_logins(session) -> int:  # type: ignore[no-untyped-def]
+    from bot.staff import add_user, find_user
+
+    created = 0
+    for username, password, roles in DEMO_LOGINS:
+        if find_user(session, username) is None:
+            add_user(session, username, password, roles)
+            created += 1
+    return created
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: list[str] = typer.Option(["staff"], help="staff, communications or admin; repeatable."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="STADTBOT_NEW_PASSWORD"
+    ),
+) -> None:
+    """Create a staff login (the password is asked for, or read from STADTBOT_NEW_PASSWORD)."""
+    from bot.db import transaction
+    from bot.migrate import upgrade
+    from bot.staff import StaffError, add_user
+
+    upgrade(get_settings().database_url)
+    try:
+        with transaction() as session:
+            add_user(session, username, password, role)
+    except StaffError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"user {username.strip().lower()} created with roles {', '.join(role)}")

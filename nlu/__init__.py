@@ -1,1 +1,69 @@
+"""Stadtbot's ears: intents, entities and language of a citizen's message.
 
+    from nlu import parse
+    parse("kann ich morgen ein ruderboot leihen?")  # Rasa's parse shape
+
+The model is trained on first use (≈ seconds) from the Rasa YAML files in `nlu/data/`,
+stored in `nlu/models/` under the hash of that data, and reused by every later process
+until the data changes. `CONFIDENCE_THRESHOLD` is where the dialogue should ask
+"Meinten Sie …?" instead of acting; it was tuned on the held-out file (BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from nlu import model_store
+
+if TYPE_CHECKING:
+    from nlu.engine import Nlu
+
+__all__ = ["CONFIDENCE_THRESHOLD", "get_nlu", "parse", "reset"]
+
+#: Below this top-intent confidence the bot asks "Meinten Sie …?" (see BENCHMARKS.md).
+CONFIDENCE_THRESHOLD = 0.5
+
+_lock = threading.Lock()
+_instance: Nlu | None = None
+
+
+def get_nlu() -> Nlu:
+    """The process-wide model: loaded from disk, or trained and stored if data changed."""
+    global _instance
+    current = _instance
+    if current is not None:  # the data hash is checked once per process, at first use
+        return current
+    with _lock:
+        if _instance is not None:
+            return _instance
+        from nlu.engine import train_dir
+
+        digest = model_store.data_hash()
+        model = model_store.load(digest)
+        if model is None:
+            model = train_dir(model_store.DATA_DIR, digest)
+            model_store.save(model, digest)
+        _instance = model
+        return model
+
+
+def reset() -> None:
+    """Forget the cached model (tests; after `nlu train`)."""
+    global _instance
+    with _lock:
+        _instance = None
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is not None:
+        return now
+    from bot.settings import get_settings
+
+    return datetime.now(get_settings().tz)
+
+
+def parse(text: str, lang: str | None = None, now: datetime | None = None) -> dict:
+    """Intent, ranking, entities and language of `text` in Rasa's parse shape; never raises."""
+    return get_nlu().parse(text, lang=lang, now=_now(now))

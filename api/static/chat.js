@@ -35,6 +35,7 @@
   }
 
   function render(msg) {
+    if (msg.direction === "in" && !msg.text) return;  // a tapped button or the opening call
     if (msg.id != null) {
       if (seen.has(msg.id)) return;
       seen.add(msg.id);
@@ -60,20 +61,20 @@
         chip.type = "button";
         chip.className = "chip";
         chip.textContent = b.title;
-        chip.addEventListener("click", () => send({ text: null, payload: b.payload, shown: b.title }));
+        chip.addEventListener("click", () => send({ text: b.title, payload: b.payload }));
         chips.appendChild(chip);
       }
       item.appendChild(chips);
     }
     log.appendChild(item);
-    item.scrollIntoView({ block: "end", behavior: "smooth" });
+    item.scrollIntoView({ block: "end" });
   }
 
-  async function send({ text, payload, shown }) {
+  async function send({ text, payload }) {
     status.textContent = "";
     const body = { text, payload, lang: chosen || undefined, message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
     if (sessionId) body.session_id = sessionId;
-    if (shown || text) render({ direction: "in", text: shown || text });
+    if (text) render({ direction: "in", text });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const res = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });

@@ -1,6 +1,6 @@
 """Channel test stack: the real app on a real socket, fake providers, a dispatcher.
 
-The NLU is a keyword table (as in tests/engine): these tests are about transport,
+The NLU is the shared keyword table (tests/support.py): these tests are about transport,
 delivery and bookkeeping, and stay fast and independent of the trained model.
 """
 
@@ -8,25 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from fakes.graph import create_fake_graph
-from fakes.server import Recorder, ServerThread
-from fakes.telegram import create_fake_telegram
-from fakes.twilio import create_fake_twilio
 from sqlmodel import Session, select
 
 from api.app import create_app
 from bot.channels.registry import build_adapters
-from bot.db import make_engine
 from bot.dispatcher import Dispatcher
 from bot.engine import Engine
 from bot.models import Outbox
 from bot.settings import Settings
-from flows.dialogue import Dialogue
+from tests.fakes.graph import create_fake_graph
+from tests.fakes.server import Recorder, ServerThread
+from tests.fakes.telegram import create_fake_telegram
+from tests.fakes.twilio import create_fake_twilio
+from tests.support import keyword_engine
 
 TOKEN = "123456:TEST-token"
 SECRET = "webhook-secret-0123"
@@ -35,22 +33,6 @@ TWILIO_TOKEN = "twilio-auth-token"
 APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "verify-me"
 PHONE_ID = "106540352242922"
-KEYWORDS = {"hallo": "greet", "hilfe": "help", "danke": "thanks", "tschüss": "goodbye"}
-
-
-def keyword_nlu(text: str, lang: str | None, now: datetime) -> dict[str, Any]:
-    intent = next((name for word, name in KEYWORDS.items() if word in text.lower()), None)
-    confidence = 0.95 if intent else 0.1
-    ranking = [{"name": intent or "out_of_scope", "confidence": confidence}]
-    return {
-        "text": text,
-        "intent": ranking[0],
-        "intent_ranking": ranking,
-        "entities": [],
-        "language": "de",
-        "language_confidence": 0.95,
-    }
-
 
 @dataclass
 class Stack:
@@ -110,7 +92,7 @@ def fakes() -> Iterator[dict[str, Any]]:
 def build_stack(url: str, settings_for, fakes: dict[str, Any], **overrides: Any) -> Iterator[Stack]:
     app_server_placeholder = overrides.pop("public_base_url", None)
     settings = fake_settings(url, settings_for, fakes["urls"], **overrides)
-    engine = Engine(make_engine(url), settings, keyword_nlu, Dialogue(threshold=0.5))
+    engine = keyword_engine(settings)
     app = create_app(settings, engine)
     server = ServerThread(app).start()
     settings = settings.model_copy(update={"public_base_url": app_server_placeholder or server.url})

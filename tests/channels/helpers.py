@@ -11,7 +11,7 @@ from bot.db import transaction
 from bot.messages import Reply
 from bot.models import Contact, Message, Outbox
 from bot.outbox import enqueue
-from channels.conftest import Stack
+from tests.channels.conftest import Stack
 
 
 def wait_rows(stack: Stack, status: str, count: int, timeout: float = 10.0) -> list[Outbox]:

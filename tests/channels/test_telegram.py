@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import time
 
-from fakes.server import Fault
-from fakes.telegram import (
-    BLOCKED,
-    SERVER_ERROR,
-    callback_update,
-    message_update,
-    too_many_requests,
-)
-
 from bot.channels.payloads import short_key
 from bot.channels.telegram import encode_start_payload
 from bot.db import transaction
 from bot.messages import Button, Reply
 from bot.models import Contact
 from bot.outbox import enqueue
-from channels.conftest import SECRET, Stack
+from tests.channels.conftest import SECRET, Stack
+from tests.fakes.server import Fault
+from tests.fakes.telegram import (
+    BLOCKED,
+    SERVER_ERROR,
+    callback_update,
+    message_update,
+    too_many_requests,
+)
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 

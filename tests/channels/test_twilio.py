@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from fakes.server import Fault
-from fakes.twilio import twilio_error
 from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio import decode_form, signature_valid
 from bot.messages import Reply
 from bot.settings import Settings
-from channels.conftest import TWILIO_TOKEN, Stack, build_stack
-from channels.helpers import inbound_messages, queue, wait_rows
+from tests.channels.conftest import TWILIO_TOKEN, Stack, build_stack
+from tests.channels.helpers import inbound_messages, queue, wait_rows
+from tests.fakes.server import Fault
+from tests.fakes.twilio import twilio_error
 
 CITIZEN = "+4915112345678"
 

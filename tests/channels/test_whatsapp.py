@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes.graph import graph_error
-from fakes.server import Fault
 
 from bot.messages import Button, Reply
-from channels.conftest import APP_SECRET, PHONE_ID, VERIFY_TOKEN, Stack, build_stack
-from channels.helpers import inbound_messages, queue, wait_rows
+from tests.channels.conftest import APP_SECRET, PHONE_ID, VERIFY_TOKEN, Stack, build_stack
+from tests.channels.helpers import inbound_messages, queue, wait_rows
+from tests.fakes.graph import graph_error
+from tests.fakes.server import Fault
 
 WA_ID = "4915112345678"
 

@@ -17,7 +17,7 @@ from bot.db import make_engine, transaction
 from bot.messages import Reply
 from bot.models import Contact, Outbox
 from bot.outbox import enqueue
-from channels.conftest import TOKEN
+from tests.channels.conftest import TOKEN
 
 CONTACTS, PER_CONTACT = 8, 4
 

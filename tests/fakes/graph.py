@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from fakes.server import Recorder
+from tests.fakes.server import Recorder
 
 
 def graph_error(code: int, message: str) -> dict[str, Any]:

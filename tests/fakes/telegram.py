@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from fakes.server import Recorder
+from tests.fakes.server import Recorder
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Stadtbot", "username": "stadtbot_test_bot"}
 

@@ -1,0 +1,66 @@
+"""Compare NLU designs on the held-out file: classifier kind, C, feature sets, language ID.
+
+    .venv/bin/python benchmarks/nlu_compare.py
+
+Prints one Markdown table row per design (macro-F1, accuracy, training seconds) and the
+language-ID accuracy and per-message latency of the own char-n-gram model vs lingua.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from sklearn.metrics import accuracy_score, f1_score
+
+from nlu import language
+from nlu.engine import train
+from nlu.features import Analyzer
+from nlu.heldout import load_heldout
+from nlu.model_store import DATA_DIR
+from nlu.rasa_io import load_dir
+
+DESIGNS = [
+    ("svc C=1 words+chars(2-5)", "svc", 1.0, Analyzer()),
+    ("svc C=0.5 words+chars(2-5)", "svc", 0.5, Analyzer()),
+    ("svc C=2 words+chars(2-5)", "svc", 2.0, Analyzer()),
+    ("svc C=1 words(1-2) only", "svc", 1.0, Analyzer(use_chars=False)),
+    ("svc C=1 chars(2-5) only", "svc", 1.0, Analyzer(use_words=False)),
+    ("svc C=1 words+chars(1-4)", "svc", 1.0, Analyzer(char_min=1, char_max=4)),
+    ("lr C=10 words+chars(2-5)", "lr", 10.0, Analyzer()),
+]
+
+
+def main() -> None:
+    data = load_dir(DATA_DIR)
+    cases = load_heldout()
+    gold = [c.intent for c in cases]
+    print("| design | macro-F1 | accuracy | train s |")
+    print("| --- | --- | --- | --- |")
+    nlu = None
+    for name, kind, c, analyzer in DESIGNS:
+        started = time.perf_counter()
+        nlu = train(data, kind=kind, c=c, analyzer=analyzer)
+        seconds = time.perf_counter() - started
+        pred = [nlu.classify(case.text)[0][0] for case in cases]
+        f1 = f1_score(gold, pred, average="macro")
+        print(f"| {name} | {f1:.3f} | {accuracy_score(gold, pred):.3f} | {seconds:.1f} |")
+    nlu = train(data)
+    langs = [c.lang for c in cases]
+    for label, fn in (
+        ("own char-n-gram", lambda t: language.detect(nlu.language_model, t)[0]),
+        ("lingua (3 langs, low accuracy mode)", lambda t: language.detect_lingua(t)[0]),
+    ):
+        fn(cases[0].text)  # warm up (lingua loads its models)
+        times = []
+        pred = []
+        for case in cases:
+            t0 = time.perf_counter()
+            pred.append(fn(case.text))
+            times.append((time.perf_counter() - t0) * 1e6)
+        acc = accuracy_score(langs, pred)
+        print(f"language ID {label}: accuracy {acc:.3f}, median {statistics.median(times):.0f} µs")
+
+
+if __name__ == "__main__":
+    main()

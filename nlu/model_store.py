@@ -1,0 +1,65 @@
+"""Where trained models live: `nlu/models/nlu-<hash>.pkl`, keyed by the training data.
+
+The hash covers every data file's path and bytes plus `MODEL_VERSION`, so editing a
+lookup file or changing the pipeline's code version retrains automatically, and an
+unchanged checkout reuses the model a previous `make run` or `make test` trained.
+Files are written to a temporary name and renamed, so a concurrent reader never sees
+half a pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+#: Bump when the pipeline changes in a way that makes old model files wrong.
+MODEL_VERSION = "1"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+MODELS_DIR = PACKAGE_DIR / "models"
+
+
+def data_hash(data_dir: Path = DATA_DIR) -> str:
+    """A stable hash of all YAML files below `data_dir` and the model version."""
+    digest = hashlib.sha256(MODEL_VERSION.encode())
+    files = sorted([*data_dir.rglob("*.yml"), *data_dir.rglob("*.yaml")])
+    for path in files:
+        digest.update(str(path.relative_to(data_dir)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def model_path(digest: str, models_dir: Path = MODELS_DIR) -> Path:
+    return models_dir / f"nlu-{digest}.pkl"
+
+
+def load(digest: str, models_dir: Path = MODELS_DIR) -> Any | None:
+    """The stored model for `digest`, or None if absent or unreadable."""
+    path = model_path(digest, models_dir)
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # a truncated or outdated pickle is simply retrained
+        return None
+
+
+def save(obj: Any, digest: str, models_dir: Path = MODELS_DIR) -> Path:
+    """Store `obj` atomically and remove models of older data hashes."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    target = model_path(digest, models_dir)
+    fd, tmp = tempfile.mkstemp(dir=models_dir, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, target)
+    for old in models_dir.glob("nlu-*.pkl"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target
