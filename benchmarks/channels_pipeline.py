@@ -28,15 +28,15 @@ from fastapi import FastAPI, HTTPException, Request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.app import create_app  # noqa: E402
-from bot.channels.registry import build_adapters  # noqa: E402
-from bot.channels.whatsapp import decode_events, signature_valid  # noqa: E402
-from bot.dispatcher import Dispatcher  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.fakes.graph import create_fake_graph  # noqa: E402
-from tests.fakes.server import Recorder, ServerThread  # noqa: E402
-from tests.support import keyword_engine  # noqa: E402
+from api.app import create_app
+from bot.channels.registry import build_adapters
+from bot.channels.whatsapp import decode_events, signature_valid
+from bot.dispatcher import Dispatcher
+from bot.migrate import upgrade
+from bot.settings import Settings
+from tests.fakes.graph import create_fake_graph
+from tests.fakes.server import Recorder, ServerThread
+from tests.support import keyword_engine
 
 SECRET, PHONE_ID = "bench-secret", "106540352242922"
 
@@ -135,7 +135,7 @@ def run(db: str, count: int) -> dict:
         results["p50_ms"] = pct(latencies, 0.5)
         results["p99_ms"] = pct(latencies, 0.99)
         results["mean_ms"] = statistics.mean(latencies) * 1000
-        bare_starts, _ = fire(bare.url, bodies, 200)  # bare latency = request round trip
+        _bare_starts, _ = fire(bare.url, bodies, 200)  # bare latency = request round trip
     finally:
         dispatcher.stop()
         for s in (server, bare, graph):
