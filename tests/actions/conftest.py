@@ -126,7 +126,7 @@ def call(engine: Engine, settings: Settings) -> Call:
     """Run an action in its own transaction, as the engine does: an `ActionError` is an
     expected outcome whose writes (counted guesses) commit with the reply."""
 
-    def run(name: str, contact_id: int, now: datetime = NOW, **params: Any) -> dict[str, Any]:
+    def run(name: str, contact_id: int, /, now: datetime = NOW, **params: Any) -> dict[str, Any]:
         with transaction(engine) as session:
             ctx = ActionContext(
                 session=session,
