@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from actions.cli import case_app, demo_lookups, qr_command, reminders_app
 from bot.settings import get_settings
 
 app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
@@ -17,6 +18,10 @@ telegram_app = typer.Typer(help="Telegram: webhook registration, polling.", no_a
 app.add_typer(telegram_app, name="telegram")
 user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(case_app, name="case")
+app.add_typer(reminders_app, name="reminders")
+app.command("qr")(qr_command)
+demo_app.command("lookups")(demo_lookups)
 
 DEMO_LOGINS = (
     ("staff", "ahaus-buergerbuero", ["staff"]),
@@ -43,15 +48,10 @@ def serve(
     if migrate:
         upgrade(settings.database_url)
     application = create_app(settings)
-    dispatcher = None
-    if settings.is_sqlite:  # SQLite: one in-process dispatcher; PostgreSQL: `stadtbot worker`
-        from bot.channels.registry import build_adapters
-        from bot.dispatcher import Dispatcher
-
-        db = application.state.engine.db
-        dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
-        application.state.dispatcher = dispatcher
-        dispatcher.start()
+    background = None
+    if settings.is_sqlite:  # SQLite: in-process dispatcher and jobs; PostgreSQL: `stadtbot worker`
+        background = _Background(application.state.engine.db, settings)
+        application.state.dispatcher = background.dispatcher
     uvicorn.run(
         application,
         host=host or settings.host,
@@ -59,8 +59,26 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=10,
     )
-    if dispatcher is not None:
-        dispatcher.stop()
+    if background is not None:
+        background.stop()
+
+
+class _Background:
+    """The outbox dispatcher and the periodic jobs, running in threads of this process."""
+
+    def __init__(self, db, settings) -> None:  # type: ignore[no-untyped-def]
+        from bot.channels.registry import build_adapters
+        from bot.dispatcher import Dispatcher
+        from bot.scheduler import Scheduler
+
+        self.dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
+        self.scheduler = Scheduler(db, settings)
+        self.dispatcher.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.dispatcher.stop()
 
 
 @app.command()
@@ -137,6 +155,7 @@ def worker() -> None:
     from bot.channels.registry import build_adapters
     from bot.db import make_engine
     from bot.dispatcher import Dispatcher
+    from bot.scheduler import Scheduler
 
     settings = get_settings()
     logging.basicConfig(
@@ -144,12 +163,15 @@ def worker() -> None:
     )
     db = make_engine(settings.database_url)
     dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
+    scheduler = Scheduler(db, settings)
+    scheduler.start()
     signal.signal(signal.SIGTERM, lambda *_: dispatcher.request_stop())
     try:
         dispatcher.run_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        scheduler.stop()
         dispatcher.stop()
 
 

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = ""
     whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
 
+    # Links in QR codes and providers of live information.
+    telegram_bot_username: str = ""  # for t.me links, without @
+    whatsapp_display_number: str = ""  # for wa.me links; else taken from TWILIO_WHATSAPP_FROM
+    parking_provider: str = "demo"  # "demo" or "package.module:Class"
+    weather_provider: str = "demo"  # "demo" or "package.module:Class"
+
     # Channels: outbound delivery (bot/dispatcher.py) and provider limits.
     telegram_mps: float = 30.0  # Telegram: messages per second over all chats
     telegram_chat_mps: float = 1.0  # Telegram: average messages per second into one chat
