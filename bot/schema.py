@@ -6,5 +6,6 @@ Alembic's env.py and the tests import this module; add a new model module here.
 from sqlmodel import SQLModel
 
 import bot.models  # noqa: F401
+import nlu.models  # noqa: F401
 
 metadata = SQLModel.metadata
