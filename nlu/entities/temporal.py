@@ -43,7 +43,7 @@ _SHORT_DAYS = {"mo", "di", "mi", "do", "fr", "sa", "so", "mon", "tue", "wed", "t
 _RELATIVE = {
     "heute": 0, "today": 0, "vandaag": 0, "tonight": 0, "vanavond": 0, "vanmiddag": 0,
     "morgen": 1, "tomorrow": 1, "tmrw": 1, "morgenmiddag": 1, "morgenavond": 1,
-    "morgenochtend": 1, "uebermorgen": 2, "overmorgen": 2, "gestern": -1, "yesterday": -1,
+    "morgenochtend": 1, "uebermorgen": 2, "overmorgen": 2, "day after tomorrow": 2, "gestern": -1, "yesterday": -1,
     "gisteren": -1,
 }
 _MONTHS = {
@@ -226,7 +226,8 @@ def _dates(text: str, today: date, add: Any, taken: list[Span]) -> None:
         ahead = (_WEEKDAYS[day] - today.weekday()) % 7
         if ahead == 0 and m["next"]:
             ahead = 7
-        add("date", (today + timedelta(days=ahead)).isoformat(), m.start(), m.end())
+        start = m.start("next") if m["next"] else m.start("day")
+        add("date", (today + timedelta(days=ahead)).isoformat(), start, m.end())
 
 
 def _times(text: str, add: Any, taken: list[Span]) -> None:
