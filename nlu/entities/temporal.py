@@ -43,8 +43,8 @@ _SHORT_DAYS = {"mo", "di", "mi", "do", "fr", "sa", "so", "mon", "tue", "wed", "t
 _RELATIVE = {
     "heute": 0, "today": 0, "vandaag": 0, "tonight": 0, "vanavond": 0, "vanmiddag": 0,
     "morgen": 1, "tomorrow": 1, "tmrw": 1, "morgenmiddag": 1, "morgenavond": 1,
-    "morgenochtend": 1, "uebermorgen": 2, "overmorgen": 2, "day after tomorrow": 2, "gestern": -1, "yesterday": -1,
-    "gisteren": -1,
+    "morgenochtend": 1, "uebermorgen": 2, "overmorgen": 2, "day after tomorrow": 2,
+    "gestern": -1, "yesterday": -1, "gisteren": -1,
 }
 _MONTHS = {
     "januar": 1, "jan": 1, "january": 1, "januari": 1, "februar": 2, "feb": 2,
