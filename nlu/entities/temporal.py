@@ -3,8 +3,9 @@
 Works on normalised text (lowercase, umlauts folded: "uebermorgen", "maerz"). Our own
 rules cover what citizens write to a city bot ("morgen um 3", "Samstag 15 Uhr", "12.7.",
 "next friday at 2pm", "morgen om drie uur", "für 2 Stunden", "anderhalf uur") in a few
-microseconds; dateparser (≈ milliseconds per call) is only asked about relative phrases
-the rules do not know ("in drei Tagen", "over twee weken"), found by a cheap pre-check.
+microseconds; dateparser (≈ 2 ms per call) is only asked about the relative phrases the
+rules do not resolve ("nächste Woche", "next weekend", "volgende maand"), found by a cheap
+regex pre-check, so ordinary messages never pay for it.
 
 Rules worth knowing:
 - A weekday means its next occurrence, today included ("Samstag" on a Saturday is today);
@@ -97,10 +98,13 @@ _RE_DURATION = re.compile(
 _DURATION_WORDS = {"anderthalb": 1.5, "eineinhalb": 1.5, "anderhalf": 1.5, "halbe": 0.5,
                    "eine halbe": 0.5, "een half": 0.5, "half a": 0.5, "half an": 0.5}
 _RE_HALF_HOUR = re.compile(r"\b(?:half\s+an\s+hour|halbe\s+stunde|half\s*uur|halfuur)\b")
+_RE_IN_N = re.compile(
+    r"\b(?:in|over|nach|after|binnen)\s+(?P<n>\d{1,3}|" + NUMBER_PATTERN + r")\s+"
+    r"(?P<unit>tag|tage|tagen|woche|wochen|day|days|week|weeks|dag|dagen|weken)\b"
+)
 _RE_FALLBACK_HINT = re.compile(
-    r"\b(?:in|over|nach|after|binnen)\s+(?:\d+|" + NUMBER_PATTERN + r")\s+"
-    r"(?:tag|tage|tagen|woche|wochen|day|days|week|weeks|dag|dagen|weken|monat|monaten|"
-    r"month|months|maand|maanden)\b|\b(?:next|naechste|volgende)\s+(?:week|woche)\b"
+    r"\b(?:next|naechste|kommende|volgende|komende)\s+(?:week|woche|weekend|wochenende|"
+    r"month|monat|maand)\b|\b(?:this|dieses|dit)\s+(?:weekend|wochenende)\b"
 )
 _GREETING_MORGEN = re.compile(r"\b(?:guten|gute|goede|goeie|schoenen)\s+morgen\b")
 _PRE_CHECK = re.compile(
@@ -209,6 +213,11 @@ def _dates(text: str, today: date, add: Any, taken: list[Span]) -> None:
         d = _future_date(int(m["d"]), int(m["m"]), year, today)
         if d:
             add("date", d.isoformat(), m.start(), m.end())
+    for m in _RE_IN_N.finditer(text):
+        n = to_int(m["n"])
+        if n is not None and _free(m.span(), taken):
+            days = n * 7 if m["unit"].startswith(("w", "week")) else n
+            add("date", (today + timedelta(days=days)).isoformat(), m.start(), m.end())
     for m in _RE_RELATIVE.finditer(text):
         if not _free(m.span(), taken) or not _free(m.span(), greeting):
             continue
