@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 import nlu
+from nlu.language import LANGS as LANGUAGES
 
 router = APIRouter()
 
@@ -20,7 +21,7 @@ class ParseRequest(BaseModel):
     """A message to understand; `lang` is the caller's language hint."""
 
     text: str = Field(max_length=4000)
-    lang: str | None = Field(default=None, pattern="^(de|en|nl)$")
+    lang: str | None = Field(default=None, max_length=16)
 
 
 class IntentScore(BaseModel):
@@ -52,5 +53,10 @@ class ParseResponse(BaseModel):
 
 @router.post("/api/nlu/parse", response_model=ParseResponse, tags=["nlu"])
 def parse_message(body: ParseRequest) -> dict[str, Any]:
-    """Intent, ranking, entities and language of one message."""
-    return nlu.parse(body.text, lang=body.lang)
+    """Intent, ranking, entities and language of one message.
+
+    A hint like "de-DE" counts as "de"; an unknown one is ignored rather than refused,
+    since it is only a hint.
+    """
+    hint = (body.lang or "")[:2].lower()
+    return nlu.parse(body.text, lang=hint if hint in LANGUAGES else None)

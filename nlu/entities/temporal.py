@@ -239,6 +239,20 @@ def _dates(text: str, today: date, add: Any, taken: list[Span]) -> None:
         add("date", (today + timedelta(days=ahead)).isoformat(), start, m.end())
 
 
+_GERMAN_AM = re.compile(r"\s+(?:[a-z]+tag|sonnabend|wochenende|abend|\d|schloss|see|steg|markt)")
+
+
+def _part_of(m: re.Match[str], text: str) -> tuple[str | None, int]:
+    """The part-of-day marker and the match end, with German "am" ("um 3 am Samstag",
+    "on Saturday") not mistaken for English a.m."""
+    part = m["part"]
+    if part == "am" and (
+        m["prep"] in ("um", "ab", "gegen") or _GERMAN_AM.match(text, m.end("part"))
+    ):
+        return None, m.end("min") if "min" in m.re.groupindex else m.end("h")
+    return part, m.end()
+
+
 def _times(text: str, add: Any, taken: list[Span]) -> None:
     for m in _RE_HALF.finditer(text):
         hour = to_int(m["h"])
@@ -251,13 +265,14 @@ def _times(text: str, add: Any, taken: list[Span]) -> None:
             continue
         if m["min"] and m["h"] and not (m["prep"] or m["part"]) and text[m.end("h")] == ".":
             continue  # "12.30" without a marker could be a date or an amount
-        value = _resolve_hour(int(m["h"]), int(m["min"]), m["part"], m["prep"])
+        part, end = _part_of(m, text)
+        value = _resolve_hour(int(m["h"]), int(m["min"]), part, m["prep"])
         if value:
-            add("time", value, m.start(), m.end())
+            add("time", value, m.start(), end)
     for m in _RE_HOUR.finditer(text):
-        if not (m["prep"] or m["part"]) or not _free(m.span(), taken):
+        part, end = _part_of(m, text)
+        if not (m["prep"] or part) or not _free((m.start(), end), taken):
             continue
-        part = m["part"]
         if part == "h" and not m["prep"]:
             continue  # "2h" is a duration, handled above
         hour = to_int(m["h"])
@@ -269,7 +284,7 @@ def _times(text: str, add: Any, taken: list[Span]) -> None:
             continue
         value = _resolve_hour(hour, 0, part, m["prep"])
         if value:
-            add("time", value, m.start(), m.end())
+            add("time", value, m.start(), end)
 
 
 def _dateparser_fallback(text: str, now: datetime, add: Any, taken: list[Span]) -> None:

@@ -39,6 +39,7 @@ CASES: list[tuple[str, str, str, Any, str]] = [
     ("de", "geht es um 14:30", "time", "14:30", "um 14:30"),
     ("de", "so gegen halb drei", "time", "14:30", "halb drei"),
     ("de", "um 11 Uhr vormittags", "time", "11:00", "um 11 Uhr"),
+    ("de", "um 3 am Samstag", "time", "15:00", "um 3"),
     ("en", "next friday at 2pm", "time", "14:00", "at 2pm"),
     ("en", "tomorrow at 3", "time", "15:00", "at 3"),
     ("en", "at 10:30 please", "time", "10:30", "at 10:30"),
