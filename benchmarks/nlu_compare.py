@@ -26,9 +26,9 @@ from nlu.normalize import normalize
 from nlu.rasa_io import load_dir
 
 DESIGNS = [
-    ("svc C=1 words+chars(2-5)", "svc", 1.0, Analyzer()),
+    ("svc C=2 words+chars(2-5) (chosen)", "svc", 2.0, Analyzer()),
     ("svc C=0.5 words+chars(2-5)", "svc", 0.5, Analyzer()),
-    ("svc C=2 words+chars(2-5)", "svc", 2.0, Analyzer()),
+    ("svc C=1 words+chars(2-5)", "svc", 1.0, Analyzer()),
     ("svc C=1 words(1-2) only", "svc", 1.0, Analyzer(use_chars=False)),
     ("svc C=1 chars(2-5) only", "svc", 1.0, Analyzer(use_words=False)),
     ("svc C=1 words+chars(1-4)", "svc", 1.0, Analyzer(char_min=1, char_max=4)),

@@ -29,7 +29,7 @@ RANKING_SIZE = 10
 CLASSIFY_CHARS = 500
 #: Intent model: classifier kind and regularisation, chosen by measurement (BENCHMARKS.md).
 INTENT_KIND = "svc"
-INTENT_C = 1.0
+INTENT_C = 2.0
 
 
 @dataclass
