@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
-from api.routes import chat, health, login, staff
+from api.routes import cases, chat, health, login, merchant, nlu, qr, staff, webhooks
 from bot.engine import Engine
 from bot.runtime import build_engine
 from bot.settings import Settings, get_settings
@@ -41,8 +41,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.add_middleware(BodySizeLimit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health.router, chat.router, login.router, staff.router):
-        app.include_router(router)
+    routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases)
+    for module in routers:
+        app.include_router(module.router)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -6,15 +6,24 @@ import logging
 
 import typer
 
+from actions.cli import case_app, demo_lookups, qr_command, reminders_app
 from bot.settings import get_settings
+from nlu.cli import nlu_app
 
 app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo city data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+telegram_app = typer.Typer(help="Telegram: webhook registration, polling.", no_args_is_help=True)
+app.add_typer(telegram_app, name="telegram")
 user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(case_app, name="case")
+app.add_typer(reminders_app, name="reminders")
+app.command("qr")(qr_command)
+app.add_typer(nlu_app, name="nlu")
+demo_app.command("lookups")(demo_lookups)
 
 DEMO_LOGINS = (
     ("staff", "ahaus-buergerbuero", ["staff"]),
@@ -41,6 +50,10 @@ def serve(
     if migrate:
         upgrade(settings.database_url)
     application = create_app(settings)
+    background = None
+    if settings.is_sqlite:  # SQLite: in-process dispatcher and jobs; PostgreSQL: `stadtbot worker`
+        background = _Background(application.state.engine.db, settings)
+        application.state.dispatcher = background.dispatcher
     uvicorn.run(
         application,
         host=host or settings.host,
@@ -48,6 +61,26 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=10,
     )
+    if background is not None:
+        background.stop()
+
+
+class _Background:
+    """The outbox dispatcher and the periodic jobs, running in threads of this process."""
+
+    def __init__(self, db, settings) -> None:  # type: ignore[no-untyped-def]
+        from bot.channels.registry import build_adapters
+        from bot.dispatcher import Dispatcher
+        from bot.scheduler import Scheduler
+
+        self.dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
+        self.scheduler = Scheduler(db, settings)
+        self.dispatcher.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.dispatcher.stop()
 
 
 @app.command()
@@ -114,6 +147,92 @@ def demo_load() -> None:
         counts["staff logins"] = _ensure_demo_logins(session)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} new")
+
+
+@app.command()
+def worker() -> None:
+    """Send the outbox through the channels (run any number, on any machine; SIGTERM-safe)."""
+    import signal
+
+    from bot.channels.registry import build_adapters
+    from bot.db import make_engine
+    from bot.dispatcher import Dispatcher
+    from bot.scheduler import Scheduler
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    db = make_engine(settings.database_url)
+    dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
+    scheduler = Scheduler(db, settings)
+    scheduler.start()
+    signal.signal(signal.SIGTERM, lambda *_: dispatcher.request_stop())
+    try:
+        dispatcher.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+        dispatcher.stop()
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Register PUBLIC_BASE_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET."""
+    from bot.channels.telegram import TelegramAdapter
+    from bot.db import make_engine
+
+    settings = get_settings()
+    if not settings.telegram_bot_token or not settings.public_base_url.startswith("https://"):
+        raise typer.BadParameter("TELEGRAM_BOT_TOKEN and an https PUBLIC_BASE_URL are required")
+    if not settings.telegram_webhook_secret:
+        raise typer.BadParameter("TELEGRAM_WEBHOOK_SECRET is required (the webhook checks it)")
+    adapter = TelegramAdapter(settings, make_engine(settings.database_url))
+    url = settings.public_base_url.rstrip("/") + "/webhooks/telegram"
+    try:
+        adapter.set_webhook(url, settings.telegram_webhook_secret)
+    finally:
+        adapter.close()
+    typer.echo(f"webhook set to {url}")
+
+
+@telegram_app.command("poll")
+def telegram_poll() -> None:
+    """Long polling for local use without a public URL (removes the webhook first)."""
+    from bot.channels.registry import build_adapters
+    from bot.channels.telegram import TelegramAdapter, decode_update
+    from bot.dispatcher import Dispatcher
+    from bot.migrate import upgrade
+    from bot.runtime import build_engine
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    upgrade(settings.database_url)
+    engine = build_engine(settings)
+    adapters = build_adapters(settings, engine.db)
+    adapter = adapters.get("telegram")
+    if not isinstance(adapter, TelegramAdapter):
+        raise typer.BadParameter("TELEGRAM_BOT_TOKEN is not set")
+    dispatcher = Dispatcher(engine.db, settings, adapters)
+    dispatcher.start()
+    adapter.delete_webhook()
+    typer.echo("polling Telegram; Ctrl-C stops")
+    offset = None
+    try:
+        while True:
+            for update in adapter.get_updates(offset):
+                offset = int(update["update_id"]) + 1
+                decoded = decode_update(update, engine.db)
+                if decoded.inbound is not None:
+                    engine.handle(decoded.inbound)
+                    dispatcher.wake()
+                if decoded.callback_query_id:
+                    adapter.answer_callback(decoded.callback_query_id)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        dispatcher.stop()
     typer.echo("Demo logins (demo data only; never use them in production):")
     for username, password, roles in DEMO_LOGINS:
         typer.echo(f"  {username} / {password}  ({', '.join(roles)})")

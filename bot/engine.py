@@ -37,6 +37,7 @@ from flows.events import (
     ReplySent,
 )
 from flows.turn import Turn
+from nlu.review import record_fallback
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,13 @@ class Engine:
                 contact.consent_broadcasts = event.broadcasts
             elif isinstance(event, FallbackRecorded):
                 incoming.data = {**incoming.data, "fallback": True}
+                record_fallback(
+                    session,
+                    contact_id=contact.id,
+                    text=event.text,
+                    language=event.language,
+                    ranking=event.ranking,
+                )
         incoming.data = {
             **incoming.data,
             "events": [e.as_dict() for e in events if not isinstance(e, ReplySent)],
