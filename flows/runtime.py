@@ -57,6 +57,8 @@ MAX_BUTTONS = 8
 CORRECTABLE_TYPES = ("date", "time", "datetime", "reference", "email")
 NOT_A_TOPIC_CHANGE = frozenset({"affirm", "deny", "out_of_scope", "cancel", "thanks"})
 TOPIC_CHANGE_CONFIDENCE = 0.85
+# Intents without a flow that still leave a free-text question ("Mitarbeiter bitte").
+ESCAPE_INTENTS = frozenset({"human_handoff"})
 
 
 class FlowLoopError(RuntimeError):
@@ -237,6 +239,8 @@ class FlowRun:
         and at the summary; other slots simply fail to parse and the dialogue reroutes."""
         intent = self.turn.intent
         owner = next((f for f in self.flows.values() if intent in f.intents), None)
+        if intent in ESCAPE_INTENTS:
+            owner = None if self.turn.confidence < TOPIC_CHANGE_CONFIDENCE else flow
         asked = self.frame.get("asking") if self.frame else None
         if text_slot_only and (asked is None or flow.slots[asked].type != "text"):
             return False
@@ -245,7 +249,7 @@ class FlowRun:
         )
         return (
             owner is not None
-            and owner.name != flow.name
+            and (owner.name != flow.name or intent in ESCAPE_INTENTS)
             and self.turn.confidence >= TOPIC_CHANGE_CONFIDENCE
             and not self.turn.payload
             and not mentions

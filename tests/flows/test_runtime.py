@@ -376,3 +376,18 @@ def test_a_whatsapp_deep_link_arrives_as_text() -> None:
     assert (
         Chat(FakeServices()).send("shop_17", confidence=0.1)[0].startswith("Mit welchem Gutschein")
     )
+
+
+def test_asking_for_staff_during_a_free_text_question_hands_over() -> None:
+    chat = Chat(FakeServices())
+    chat.send(
+        "Ich möchte meinen Hund anmelden",
+        intent="apply_service",
+        entities={"service": "dog_registration"},
+    )
+    texts = chat.send(
+        "Ich möchte mit einem Mitarbeiter sprechen", intent="human_handoff", confidence=0.97
+    )
+    assert any(isinstance(e, HandoffRequested) for e in chat.events)
+    assert texts[0].startswith("Ich verbinde Sie mit dem Bürgerbüro")
+    assert chat.state["flows"] == []
