@@ -48,6 +48,8 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
 
     def start(self, name: str, preset: dict[str, Any] | None = None) -> None:
         """Start flow `name` on top of the stack, filling what the message already says."""
+        if self.frame is not None and self.frame["flow"] == name:
+            self.stack.pop()  # asked for the same thing again: start it afresh
         if len(self.stack) >= MAX_STACK:
             self.stack.pop(0)
         frame = self.new_frame(name, preset)

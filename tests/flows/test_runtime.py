@@ -391,3 +391,11 @@ def test_asking_for_staff_during_a_free_text_question_hands_over() -> None:
     assert any(isinstance(e, HandoffRequested) for e in chat.events)
     assert texts[0].startswith("Ich verbinde Sie mit dem Bürgerbüro")
     assert chat.state["flows"] == []
+
+
+def test_menu_button_for_the_running_flow_starts_it_afresh() -> None:
+    chat = Chat(boat_services())
+    chat.send("Ruderboot", intent="book_boat", entities={"boat_type": "Ruderboot"})
+    assert chat.send(payload="intent:book_boat")[0].startswith("Welches Boot")
+    assert [f["flow"] for f in chat.state["flows"]] == ["book_boat"]
+    assert chat.frame["slots"] == {}
