@@ -103,7 +103,7 @@ class LookupExtractor:
         synonyms: dict[str, list[str]],
         known_words: set[str],
     ) -> None:
-        surface_to_value: dict[str, str] = {}
+        surface_to_value: dict[str, str] = {norm(value): value for value in synonyms}
         for value, forms in synonyms.items():
             for form in forms:
                 surface_to_value[norm(form)] = value
