@@ -35,7 +35,7 @@ EXTRA = [
     "Samstag 15 Uhr Tretboot, am 12.7. ginge auch",
     "kuil in de weg bij de Sümmermannplatz, bel me op 06 12345678",
     "in drei Tagen ein Kanu",
-    "nächste Woche ein Kanu (dateparser fallback)",
+    "nächsten Monat ein Kanu (dateparser fallback)",
     "Gutschein " * 400,
 ]
 
