@@ -14,7 +14,7 @@ def alembic_config(database_url: str) -> Config:
     """An Alembic config pointing at the project's migrations and the given database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", database_url)
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))  # configparser
     return config
 
 

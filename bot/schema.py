@@ -5,7 +5,10 @@ Alembic's env.py and the tests import this module; add a new model module here.
 
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401
+import actions.models  # noqa: F401
+import bot.channels.models
+import bot.models
+import bot.staff  # noqa: F401
 import nlu.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -46,6 +46,29 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = ""
     whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
 
+    # Links in QR codes and providers of live information.
+    telegram_bot_username: str = ""  # for t.me links, without @
+    whatsapp_display_number: str = ""  # for wa.me links; else taken from TWILIO_WHATSAPP_FROM
+    parking_provider: str = "demo"  # "demo" or "package.module:Class"
+    weather_provider: str = "demo"  # "demo" or "package.module:Class"
+
+    # Channels: outbound delivery (bot/dispatcher.py) and provider limits.
+    telegram_mps: float = 30.0  # Telegram: messages per second over all chats
+    telegram_chat_mps: float = 1.0  # Telegram: average messages per second into one chat
+    telegram_chat_burst: int = 3  # Telegram: short burst allowed into one chat
+    whatsapp_mps: float = 80.0  # per WhatsApp sender (Twilio and Cloud API each)
+    whatsapp_templates: dict[str, str] = {}  # kind -> Cloud API template, outside 24 h
+    whatsapp_template_language: str = "de"
+    twilio_content_templates: dict[str, str] = {}  # kind -> Content SID, outside 24 h
+    twilio_button_content_sids: dict[str, str] = {}  # "2"/"3" -> quick-reply Content SID
+    dispatch_batch_size: int = 50
+    dispatch_concurrency: int = 8
+    dispatch_lease_seconds: float = 30.0
+    dispatch_poll_seconds: float = 0.25
+    dispatch_max_attempts: int = 12
+    dispatch_backoff_seconds: float = 1.0
+    dispatch_backoff_max_seconds: float = 600.0
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:

@@ -1,0 +1,199 @@
+"""The city voucher (Stadtgutschein): balance, claiming, redemption at a shop.
+
+A voucher is bound to the first contact who checks it; everyone else must give the PIN
+printed on it. Money moves only in `redeem`, which locks the voucher row
+(`SELECT … FOR UPDATE`) before it reads the balance, so concurrent redemptions queue and
+the balance never goes below zero; each redemption writes one ledger row with the
+balance after it, so value − balance == sum of redemptions, always.
+
+Guessing is slowed twice: 5 failed code/PIN entries per contact in 15 minutes, and
+10 failed PIN entries per voucher in 15 minutes (a new web session is a new contact).
+
+Actions (params → result keys):
+
+- `vouchers.balance` {code, pin?} → {code, balance_cents, value_cents, expires_at,
+  expired, claimed_by_you, claimed_now}
+- `vouchers.redeem` {code, merchant_id, amount_cents, pin?} → {transaction_id, code,
+  amount_cents, balance_cents, merchant_id, merchant_name, created_at}
+
+Error codes: missing_param, invalid_param, unknown_code, pin_required, wrong_pin,
+expired (details: expired_at), insufficient_balance (details: balance_cents),
+invalid_amount, unknown_merchant, too_many_attempts (details: retry_after_minutes).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from actions import ratelimit
+from actions.models import Merchant, Voucher, VoucherTransaction
+from actions.params import as_cents, as_int, required
+from actions.registry import ActionContext, ActionError, action
+from actions.secure import new_public_id, verify_pin
+
+CODE_PATTERN = re.compile(r"^AHS-[A-Z0-9]{4}-[A-Z0-9]{4}$")
+PIN_FAILURES_PER_VOUCHER = 10
+
+
+def normalise_code(value: Any) -> str | None:
+    """`ahs 7k2m 9qxd`, `AHS7K2M9QXD` → `AHS-7K2M-9QXD`; None if it cannot be a code."""
+    text = re.sub(r"[^A-Za-z0-9]", "", str(value or "")).upper()
+    if len(text) != 11 or not text.startswith("AHS"):
+        return None
+    code = f"{text[:3]}-{text[3:7]}-{text[7:]}"
+    return code if CODE_PATTERN.match(code) else None
+
+
+def _contact_key(ctx: ActionContext) -> str:
+    return f"contact:{ctx.contact_id}"
+
+
+def open_voucher(ctx: ActionContext, params: dict[str, Any], lock: bool) -> tuple[Voucher, bool]:
+    """The voucher the contact may use, claiming it if unclaimed; returns (voucher, claimed_now).
+
+    Checks, in order: rate limit, code known, access (owner, unclaimed, or right PIN).
+    """
+    now = ctx.now.astimezone(UTC)
+    ratelimit.check(ctx.session, _contact_key(ctx), now)
+    raw = required(params, "code")
+    code = normalise_code(raw)
+    query = select(Voucher).where(Voucher.code == code)
+    voucher = ctx.session.exec(query.with_for_update() if lock else query).first() if code else None
+    if voucher is None:
+        ratelimit.record_failure(ctx.session, _contact_key(ctx), now)
+        raise ActionError("unknown_code", voucher_code=str(raw)[:20])
+    if voucher.contact_id is None:
+        voucher.contact_id = ctx.contact_id
+        voucher.claimed_at = now
+        ctx.session.add(voucher)
+        ctx.session.flush()
+        return voucher, True
+    if voucher.contact_id != ctx.contact_id:
+        check_pin(ctx, voucher, params.get("pin"), now)
+    return voucher, False
+
+
+def check_pin(ctx: ActionContext, voucher: Voucher, pin: Any, now: datetime) -> None:
+    """Let a non-owner in only with the voucher's PIN, counting failures."""
+    if pin is None or not str(pin).strip():
+        raise ActionError("pin_required", voucher_code=voucher.code)
+    voucher_key = f"voucher:{voucher.id}"
+    ratelimit.check(ctx.session, voucher_key, now, limit=PIN_FAILURES_PER_VOUCHER)
+    if not verify_pin(voucher.pin_hash, str(pin).strip()):
+        ratelimit.record_failure(ctx.session, _contact_key(ctx), now)
+        ratelimit.record_failure(ctx.session, voucher_key, now)
+        raise ActionError("wrong_pin", voucher_code=voucher.code)
+
+
+def _expired(voucher: Voucher, now: datetime) -> bool:
+    return voucher.expires_at <= now
+
+
+@action("vouchers.balance")
+def balance(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Balance of a voucher; the first contact to ask claims it.
+
+    params {code, pin?} → {code, balance_cents, value_cents, expires_at, expired,
+    claimed_by_you, claimed_now}. Errors: unknown_code, pin_required, wrong_pin,
+    too_many_attempts.
+    """
+    voucher, claimed_now = open_voucher(ctx, params, lock=False)
+    now = ctx.now.astimezone(UTC)
+    return {
+        "code": voucher.code,
+        "balance_cents": voucher.balance_cents,
+        "value_cents": voucher.value_cents,
+        "expires_at": voucher.expires_at.astimezone(ctx.settings.tz).isoformat(),
+        "expired": _expired(voucher, now),
+        "claimed_by_you": voucher.contact_id == ctx.contact_id,
+        "claimed_now": claimed_now,
+    }
+
+
+def find_merchant(session: Session, merchant_id: Any) -> Merchant:
+    """An active acceptance point by id, or `unknown_merchant`."""
+    merchant = session.get(Merchant, as_int(merchant_id, "merchant_id"))
+    if merchant is None or not merchant.active:
+        raise ActionError("unknown_merchant", merchant_id=str(merchant_id)[:20])
+    return merchant
+
+
+@action("vouchers.redeem")
+def redeem(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Pay `amount_cents` at a shop from a voucher; partial amounts are fine.
+
+    params {code, merchant_id, amount_cents, pin?} → {transaction_id, code, amount_cents,
+    balance_cents, merchant_id, merchant_name, created_at}. Errors: unknown_code,
+    pin_required, wrong_pin, expired, insufficient_balance, invalid_amount,
+    unknown_merchant, too_many_attempts.
+    """
+    amount = as_cents(required(params, "amount_cents"))
+    merchant = find_merchant(ctx.session, required(params, "merchant_id"))
+    voucher, _ = open_voucher(ctx, params, lock=True)
+    now = ctx.now.astimezone(UTC)
+    if _expired(voucher, now):
+        raise ActionError(
+            "expired", expired_at=voucher.expires_at.astimezone(ctx.settings.tz).isoformat()
+        )
+    if amount > voucher.balance_cents:
+        raise ActionError("insufficient_balance", balance_cents=voucher.balance_cents)
+    voucher.balance_cents -= amount
+    entry = VoucherTransaction(
+        public_id=new_public_id("T"),
+        voucher_id=voucher.id,  # type: ignore[arg-type]
+        kind="redeem",
+        amount_cents=amount,
+        balance_after_cents=voucher.balance_cents,
+        merchant_id=merchant.id,
+        contact_id=ctx.contact_id,
+        created_at=now,
+    )
+    ctx.session.add(voucher)
+    ctx.session.add(entry)
+    ctx.session.flush()
+    return {
+        "transaction_id": entry.public_id,
+        "code": voucher.code,
+        "amount_cents": amount,
+        "balance_cents": voucher.balance_cents,
+        "merchant_id": merchant.id,
+        "merchant_name": merchant.name,
+        "created_at": now.astimezone(ctx.settings.tz).isoformat(),
+    }
+
+
+def issue(
+    session: Session,
+    code: str,
+    value_cents: int,
+    pin_hash: str,
+    expires_at: datetime,
+    now: datetime,
+) -> Voucher:
+    """Create a voucher with its `issue` ledger row (demo load, later the city's sales)."""
+    voucher = Voucher(
+        code=code,
+        value_cents=value_cents,
+        balance_cents=value_cents,
+        expires_at=expires_at,
+        pin_hash=pin_hash,
+        created_at=now,
+    )
+    session.add(voucher)
+    session.flush()
+    session.add(
+        VoucherTransaction(
+            public_id=new_public_id("T"),
+            voucher_id=voucher.id,  # type: ignore[arg-type]
+            kind="issue",
+            amount_cents=value_cents,
+            balance_after_cents=value_cents,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return voucher

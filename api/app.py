@@ -1,0 +1,53 @@
+"""The FastAPI application factory: one app per settings object."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.limits import BodySizeLimit
+from api.routes import cases, chat, health, login, merchant, nlu, qr, staff, webhooks
+from bot.engine import Engine
+from bot.runtime import build_engine
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; the engine (and its NLU model) is ready before the first request."""
+    settings = settings or get_settings()
+    engine = engine or build_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.db.dispose()
+
+    app = FastAPI(
+        title="Stadtbot",
+        description="The city's conversational front door: web chat, webhooks, NLU, staff.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.add_middleware(BodySizeLimit)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases)
+    for module in routers:
+        app.include_router(module.router)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "Internal error; it has been logged."}, status_code=500)
+
+    return app

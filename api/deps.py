@@ -1,0 +1,29 @@
+"""FastAPI dependencies as `Annotated` aliases, so routers stay thin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.engine import Engine as DbEngine
+from starlette.requests import HTTPConnection
+
+from bot.engine import Engine
+from bot.settings import Settings
+
+
+def _engine(request: HTTPConnection) -> Engine:
+    return request.app.state.engine
+
+
+def _settings(request: HTTPConnection) -> Settings:
+    return request.app.state.settings
+
+
+def _db(request: HTTPConnection) -> DbEngine:
+    return request.app.state.engine.db
+
+
+EngineDep = Annotated[Engine, Depends(_engine)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DbDep = Annotated[DbEngine, Depends(_db)]

@@ -1,0 +1,197 @@
+"""The web chat: the page, its JSON API and its live WebSocket.
+
+The session id is a random token the server hands out on the first call; it is the
+only key to a web conversation, so unknown ids start a new session instead of
+guessing. Replies come back in the POST response; messages that arrive later (a staff
+answer, a reminder) are pushed over the WebSocket from the transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
+
+from api.deps import DbDep, EngineDep
+from bot.engine import Engine, Handled
+from bot.messages import Button, InboundMessage
+from bot.metrics import HANDLE_SECONDS, INBOUND, REPLIES
+from bot.transcript import (
+    WEB_CHANNEL,
+    last_message_id,
+    message_view,
+    messages_after,
+    web_conversation_id,
+)
+
+router = APIRouter(tags=["web chat"])
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+WS_POLL_SECONDS = 0.5
+MAX_TEXT = 4000
+
+
+class ChatRequest(BaseModel):
+    """One message from the web page (or any HTTP client)."""
+
+    session_id: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    payload: str | None = Field(default=None, max_length=512)
+    lang: Literal["de", "en", "nl"] | None = None
+    message_id: str | None = Field(
+        default=None, max_length=64, description="Client id; a repeated id gets no second reply."
+    )
+
+
+class ChatMessage(BaseModel):
+    """One bot message as the page renders it."""
+
+    id: int | None = None
+    text: str
+    buttons: list[Button] = Field(default_factory=list)
+    image_url: str | None = None
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    messages: list[ChatMessage]
+
+
+class HistoryResponse(BaseModel):
+    session_id: str
+    messages: list[dict]
+
+
+@router.get("/chat", include_in_schema=False)
+def chat_page() -> FileResponse:
+    """The web chat page; `?start=PAYLOAD` is read by its script."""
+    return FileResponse(STATIC_DIR / "chat.html", media_type="text/html")
+
+
+@router.post("/api/chat", response_model=ChatResponse, response_model_exclude_none=True)
+def post_chat(body: ChatRequest, engine: EngineDep) -> ChatResponse:
+    """Send one message (or open a session) and get the bot's replies."""
+    known = body.session_id is not None and _known(engine, body.session_id)
+    session_id = body.session_id if known else secrets.token_urlsafe(24)
+    text = _clean(body.text)
+    if not text and not body.payload:
+        if known:
+            raise HTTPException(400, "Send 'text' or 'payload'; the message was empty.")
+        body = body.model_copy(update={"payload": "intent:greet"})
+    handled = _handle(engine, session_id, text, body)  # type: ignore[arg-type]
+    return ChatResponse(
+        session_id=session_id,  # type: ignore[arg-type]
+        messages=[ChatMessage(id=r.message_id, **r.reply.model_dump()) for r in handled.replies],
+    )
+
+
+@router.get("/api/chat/history", response_model=HistoryResponse)
+def chat_history(db: DbDep, session_id: Annotated[str, Query(max_length=64)]) -> HistoryResponse:
+    """The whole transcript of a web session, so a reload keeps the conversation."""
+    with Session(db) as session:
+        conversation_id = web_conversation_id(session, session_id)
+        if conversation_id is None:
+            raise HTTPException(404, "Unknown session.")
+        rows = messages_after(session, conversation_id)
+        return HistoryResponse(session_id=session_id, messages=[message_view(m) for m in rows])
+
+
+@router.websocket("/api/chat/ws")
+async def chat_ws(
+    websocket: WebSocket, engine: EngineDep, session_id: str, after: int | None = None
+) -> None:
+    """Live conversation: the client may send `{"text"|"payload"}`, new replies are pushed."""
+    conversation_id = await run_in_threadpool(_conversation_id, engine, session_id)
+    if conversation_id is None:
+        await websocket.close(code=4404, reason="unknown session")
+        return
+    await websocket.accept()
+    cursor = (
+        after if after is not None else await run_in_threadpool(_last_id, engine, conversation_id)
+    )
+    wake = asyncio.Event()
+    reader = asyncio.create_task(_read_client(websocket, engine, session_id, wake))
+    try:
+        while not reader.done():
+            rows = await run_in_threadpool(_outbound_after, engine, conversation_id, cursor)
+            for row in rows:
+                await websocket.send_json(row)
+                cursor = row["id"]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), WS_POLL_SECONDS)
+            wake.clear()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        reader.cancel()
+
+
+async def _read_client(
+    websocket: WebSocket, engine: Engine, session_id: str, wake: asyncio.Event
+) -> None:
+    """Handle messages the page sends over the socket; bad frames get an error frame."""
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            try:
+                body = ChatRequest.model_validate_json(raw)
+            except ValidationError as exc:
+                await websocket.send_json({"error": exc.errors(include_url=False)[0]["msg"]})
+                continue
+            text = _clean(body.text)
+            if text or body.payload:
+                await run_in_threadpool(_handle, engine, session_id, text, body)
+                wake.set()
+    except WebSocketDisconnect:
+        return
+
+
+def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest) -> Handled:
+    with HANDLE_SECONDS.time():
+        handled = engine.handle(
+            InboundMessage(
+                channel=WEB_CHANNEL,
+                sender_id=session_id,
+                text=text or None,
+                payload=body.payload,
+                provider_message_id=body.message_id,
+                language_hint=body.lang,
+            )
+        )
+    INBOUND.labels(WEB_CHANNEL).inc()
+    REPLIES.labels(WEB_CHANNEL).inc(len(handled.replies))
+    return handled
+
+
+def _clean(text: str | None) -> str:
+    """Drop control characters (keep newlines and tabs) and outer white space."""
+    if not text:
+        return ""
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+
+
+def _known(engine: Engine, session_id: str) -> bool:
+    return _conversation_id(engine, session_id) is not None
+
+
+def _conversation_id(engine: Engine, session_id: str) -> int | None:
+    with Session(engine.db) as session:
+        return web_conversation_id(session, session_id)
+
+
+def _last_id(engine: Engine, conversation_id: int) -> int:
+    with Session(engine.db) as session:
+        return last_message_id(session, conversation_id)
+
+
+def _outbound_after(engine: Engine, conversation_id: int, cursor: int) -> list[dict]:
+    with Session(engine.db) as session:
+        rows = messages_after(session, conversation_id, cursor, direction="out")
+        return [message_view(m) for m in rows]

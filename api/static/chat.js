@@ -1,0 +1,137 @@
+// Stadtbot web chat: plain JS, no build step. Text is always inserted as text, never HTML.
+(() => {
+  "use strict";
+  const UI = {
+    de: { title: "Unterhaltung", placeholder: "Nachricht schreiben …", send: "Senden", label: "Ihre Nachricht",
+          lang: "Sprache", error: "Die Nachricht konnte nicht gesendet werden. Bitte erneut versuchen.", image: "Bild vom Stadtbot" },
+    en: { title: "Conversation", placeholder: "Type a message …", send: "Send", label: "Your message",
+          lang: "Language", error: "The message could not be sent. Please try again.", image: "Image from Stadtbot" },
+    nl: { title: "Gesprek", placeholder: "Typ een bericht …", send: "Verstuur", label: "Uw bericht",
+          lang: "Taal", error: "Het bericht kon niet worden verstuurd. Probeer het opnieuw.", image: "Afbeelding van Stadtbot" },
+  };
+  const KEY = "stadtbot.session", LANG_KEY = "stadtbot.lang";
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const langSelect = document.getElementById("lang");
+  const status = document.getElementById("status");
+  const seen = new Set();
+  let sessionId = localStorage.getItem(KEY);
+  // The bot detects the language from what is typed; only an explicit choice is sent.
+  let chosen = localStorage.getItem(LANG_KEY);
+  let lang = chosen || (navigator.language || "de").slice(0, 2);
+  if (!UI[lang]) lang = "de";
+  let socket = null;
+
+  function applyLanguage() {
+    const ui = UI[lang];
+    document.documentElement.lang = lang;
+    langSelect.value = lang;
+    input.placeholder = ui.placeholder;
+    document.getElementById("send").textContent = ui.send;
+    document.getElementById("text-label").textContent = ui.label;
+    document.getElementById("lang-label").textContent = ui.lang;
+    log.setAttribute("aria-label", ui.title);
+  }
+
+  function render(msg) {
+    if (msg.direction === "in" && !msg.text) return;  // a tapped button or the opening call
+    if (msg.id != null) {
+      if (seen.has(msg.id)) return;
+      seen.add(msg.id);
+    }
+    const item = document.createElement("li");
+    const incoming = msg.direction === "in";
+    item.className = "msg " + (incoming ? "in" : "out") + (msg.author && msg.author !== "bot" && !incoming ? " staff" : "");
+    const body = document.createElement("div");
+    body.textContent = msg.text || "";
+    item.appendChild(body);
+    if (msg.image_url) {
+      const img = document.createElement("img");
+      img.src = msg.image_url;
+      img.alt = UI[lang].image;
+      item.appendChild(img);
+    }
+    if (!incoming && msg.buttons && msg.buttons.length) {
+      const chips = document.createElement("div");
+      chips.className = "chips";
+      chips.setAttribute("role", "group");
+      for (const b of msg.buttons) {
+        const chip = document.createElement("button");
+        chip.type = "button";
+        chip.className = "chip";
+        chip.textContent = b.title;
+        chip.addEventListener("click", () => send({ text: b.title, payload: b.payload }));
+        chips.appendChild(chip);
+      }
+      item.appendChild(chips);
+    }
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  async function send({ text, payload }) {
+    status.textContent = "";
+    const body = { text, payload, lang: chosen || undefined, message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
+    if (sessionId) body.session_id = sessionId;
+    if (text) render({ direction: "in", text });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const res = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+        if (!res.ok) { status.textContent = UI[lang].error; return; }
+        const data = await res.json();
+        if (data.session_id !== sessionId) { sessionId = data.session_id; localStorage.setItem(KEY, sessionId); connect(); }
+        data.messages.forEach((m) => render({ ...m, direction: "out" }));
+        return;
+      } catch (e) {
+        await new Promise((r) => setTimeout(r, 800 * (attempt + 1)));  // same message_id: no double reply
+      }
+    }
+    status.textContent = UI[lang].error;
+  }
+
+  function connect() {
+    if (!sessionId || !("WebSocket" in window)) return;
+    if (socket) socket.close();
+    const last = Math.max(0, ...seen);
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/api/chat/ws?session_id=${encodeURIComponent(sessionId)}&after=${last}`);
+    socket.onmessage = (event) => { const m = JSON.parse(event.data); if (m.id != null) render(m); };
+    socket.onclose = (event) => { if (event.code !== 4404) setTimeout(connect, 3000); };
+  }
+
+  async function restore() {
+    if (!sessionId) return false;
+    const res = await fetch(`/api/chat/history?session_id=${encodeURIComponent(sessionId)}`);
+    if (!res.ok) { sessionId = null; localStorage.removeItem(KEY); return false; }
+    const data = await res.json();
+    data.messages.forEach(render);
+    return data.messages.length > 0;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send({ text, payload: null });
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  langSelect.addEventListener("change", () => {
+    lang = chosen = langSelect.value;
+    localStorage.setItem(LANG_KEY, lang);
+    applyLanguage();
+  });
+
+  applyLanguage();
+  (async () => {
+    const start = new URLSearchParams(location.search).get("start");
+    const restored = await restore();
+    if (start) await send({ text: null, payload: start });
+    else if (!restored) await send({ text: null, payload: null });
+    connect();
+    input.focus();
+  })();
+})();

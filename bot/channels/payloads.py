@@ -1,0 +1,96 @@
+"""Button payloads on channels that cannot carry them as they are.
+
+- Telegram callback data holds at most 64 bytes: longer payloads are stored in
+  `channel_payload` under `h:` + a hash, so the same payload always gets the same key
+  (a retried send needs no new row) and the key leads back to the payload.
+- Where buttons become a numbered list (Twilio without Content templates, long lists
+  on the Cloud API), the answer "2" or a button's title is resolved against the last
+  buttons the contact was shown, read from the transcript: the transcript already
+  records every reply with its buttons, so nothing else has to remember them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine as DbEngine
+from sqlmodel import Session, select
+
+from bot.channels.models import ChannelPayload
+from bot.db import transaction
+from bot.messages import Button
+from bot.models import Contact, Conversation, Message
+
+CALLBACK_LIMIT = 64
+KEY_PREFIX = "h:"
+
+
+def short_key(payload: str) -> str:
+    """The callback data for `payload`: itself when it fits, else a stable hash key."""
+    if len(payload.encode()) <= CALLBACK_LIMIT and not payload.startswith(KEY_PREFIX):
+        return payload
+    digest = hashlib.sha256(payload.encode()).digest()
+    return KEY_PREFIX + base64.urlsafe_b64encode(digest).decode()[:22]
+
+
+def store_payloads(db: DbEngine, payloads: list[str]) -> dict[str, str]:
+    """Map every payload to its callback data, storing the long ones."""
+    keys = {payload: short_key(payload) for payload in payloads}
+    long = {k: p for p, k in keys.items() if k != p}
+    if long:
+        with transaction(db) as session:
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            for key, payload in long.items():
+                session.exec(  # type: ignore[call-overload]
+                    insert(ChannelPayload).values(key=key, payload=payload).on_conflict_do_nothing()
+                )
+    return keys
+
+
+def resolve_payload(db: DbEngine, data: str) -> str | None:
+    """The payload behind callback data (None for an unknown key)."""
+    if not data.startswith(KEY_PREFIX):
+        return data
+    with Session(db) as session:
+        row = session.get(ChannelPayload, data)
+        return row.payload if row else None
+
+
+def last_buttons(session: Session, channel: str, sender_id: str) -> list[Button]:
+    """The buttons of the newest bot message since the contact's last inbound message."""
+    conversation_id = session.exec(
+        select(Conversation.id)
+        .join(Contact, Contact.id == Conversation.contact_id)  # type: ignore[arg-type]
+        .where(Contact.channel == channel, Contact.channel_user_id == sender_id)
+    ).first()
+    if conversation_id is None:
+        return []
+    recent = session.exec(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())  # type: ignore[union-attr]
+        .limit(10)
+    ).all()
+    for message in recent:
+        if message.direction == "in":
+            return []
+        buttons = (message.data.get("reply") or {}).get("buttons") or []
+        if buttons:
+            return [Button(**b) for b in buttons]
+    return []
+
+
+def resolve_choice(db: DbEngine, channel: str, sender_id: str, text: str) -> Button | None:
+    """The button a typed answer means: its number in the list, or its exact title."""
+    answer = text.strip().rstrip(".").casefold()
+    if not answer or len(answer) > 100:
+        return None
+    with Session(db) as session:
+        buttons = last_buttons(session, channel, sender_id)
+    if answer.isdigit() and 1 <= int(answer) <= len(buttons):
+        return buttons[int(answer) - 1]
+    return next((b for b in buttons if b.title.casefold() == answer), None)

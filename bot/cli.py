@@ -1,0 +1,272 @@
+"""The `stadtbot` command line: serve, chat, database, demo data and the parts' tools."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from actions.cli import case_app, demo_lookups, qr_command, reminders_app
+from bot.settings import get_settings
+from nlu.cli import nlu_app
+
+app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo city data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+telegram_app = typer.Typer(help="Telegram: webhook registration, polling.", no_args_is_help=True)
+app.add_typer(telegram_app, name="telegram")
+user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(case_app, name="case")
+app.add_typer(reminders_app, name="reminders")
+app.command("qr")(qr_command)
+app.add_typer(nlu_app, name="nlu")
+demo_app.command("lookups")(demo_lookups)
+
+DEMO_LOGINS = (
+    ("staff", "ahaus-buergerbuero", ["staff"]),
+    ("presse", "ahaus-kommunikation", ["communications"]),
+)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Overrides HOST."),
+    port: int = typer.Option(None, help="Overrides PORT."),
+    migrate: bool = typer.Option(True, help="Apply database migrations first."),
+) -> None:
+    """Serve the API, web chat and webhooks (stops cleanly on Ctrl-C or SIGTERM)."""
+    import uvicorn
+
+    from api.app import create_app
+    from bot.migrate import upgrade
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if migrate:
+        upgrade(settings.database_url)
+    application = create_app(settings)
+    background = None
+    if settings.is_sqlite:  # SQLite: in-process dispatcher and jobs; PostgreSQL: `stadtbot worker`
+        background = _Background(application.state.engine.db, settings)
+        application.state.dispatcher = background.dispatcher
+    uvicorn.run(
+        application,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+    if background is not None:
+        background.stop()
+
+
+class _Background:
+    """The outbox dispatcher and the periodic jobs, running in threads of this process."""
+
+    def __init__(self, db, settings) -> None:  # type: ignore[no-untyped-def]
+        from bot.channels.registry import build_adapters
+        from bot.dispatcher import Dispatcher
+        from bot.scheduler import Scheduler
+
+        self.dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
+        self.scheduler = Scheduler(db, settings)
+        self.dispatcher.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.dispatcher.stop()
+
+
+@app.command()
+def chat(
+    user: str = typer.Option("local", help="Terminal user id (one conversation each)."),
+) -> None:
+    """Chat with the bot in the terminal, through the same engine as every channel."""
+    from bot.messages import InboundMessage
+    from bot.migrate import upgrade
+    from bot.runtime import build_engine
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = build_engine(settings)
+    buttons: list = []
+    typer.echo("Stadtbot – type a message, a button number, or Ctrl-D to quit.")
+    while True:
+        try:
+            line = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not line:
+            continue
+        payload = None
+        if line.isdigit() and 1 <= int(line) <= len(buttons):
+            payload, line = buttons[int(line) - 1].payload, buttons[int(line) - 1].title
+        handled = engine.handle(
+            InboundMessage(
+                channel="terminal", sender_id=user, text=None if payload else line, payload=payload
+            )
+        )
+        buttons = []
+        for sent in handled.replies:
+            typer.echo(sent.reply.text)
+            if sent.reply.image_url:
+                typer.echo(f"  [image] {sent.reply.image_url}")
+            for button in sent.reply.buttons:
+                buttons.append(button)
+                typer.echo(f"  {len(buttons)}. {button.title}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to DATABASE_URL (safe to run again)."""
+    from bot.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo city (boats, vouchers, shops, services, logins); idempotent."""
+    from actions.demo import load_demo
+    from bot.db import transaction
+    from bot.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with transaction() as session:
+        counts = load_demo(session)
+        counts["staff logins"] = _ensure_demo_logins(session)
+    for name, count in counts.items():
+        typer.echo(f"{name}: {count} new")
+
+
+@app.command()
+def worker() -> None:
+    """Send the outbox through the channels (run any number, on any machine; SIGTERM-safe)."""
+    import signal
+
+    from bot.channels.registry import build_adapters
+    from bot.db import make_engine
+    from bot.dispatcher import Dispatcher
+    from bot.scheduler import Scheduler
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    db = make_engine(settings.database_url)
+    dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
+    scheduler = Scheduler(db, settings)
+    scheduler.start()
+    signal.signal(signal.SIGTERM, lambda *_: dispatcher.request_stop())
+    try:
+        dispatcher.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+        dispatcher.stop()
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Register PUBLIC_BASE_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET."""
+    from bot.channels.telegram import TelegramAdapter
+    from bot.db import make_engine
+
+    settings = get_settings()
+    if not settings.telegram_bot_token or not settings.public_base_url.startswith("https://"):
+        raise typer.BadParameter("TELEGRAM_BOT_TOKEN and an https PUBLIC_BASE_URL are required")
+    if not settings.telegram_webhook_secret:
+        raise typer.BadParameter("TELEGRAM_WEBHOOK_SECRET is required (the webhook checks it)")
+    adapter = TelegramAdapter(settings, make_engine(settings.database_url))
+    url = settings.public_base_url.rstrip("/") + "/webhooks/telegram"
+    try:
+        adapter.set_webhook(url, settings.telegram_webhook_secret)
+    finally:
+        adapter.close()
+    typer.echo(f"webhook set to {url}")
+
+
+@telegram_app.command("poll")
+def telegram_poll() -> None:
+    """Long polling for local use without a public URL (removes the webhook first)."""
+    from bot.channels.registry import build_adapters
+    from bot.channels.telegram import TelegramAdapter, decode_update
+    from bot.dispatcher import Dispatcher
+    from bot.migrate import upgrade
+    from bot.runtime import build_engine
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    upgrade(settings.database_url)
+    engine = build_engine(settings)
+    adapters = build_adapters(settings, engine.db)
+    adapter = adapters.get("telegram")
+    if not isinstance(adapter, TelegramAdapter):
+        raise typer.BadParameter("TELEGRAM_BOT_TOKEN is not set")
+    dispatcher = Dispatcher(engine.db, settings, adapters)
+    dispatcher.start()
+    adapter.delete_webhook()
+    typer.echo("polling Telegram; Ctrl-C stops")
+    offset = None
+    try:
+        while True:
+            for update in adapter.get_updates(offset):
+                offset = int(update["update_id"]) + 1
+                decoded = decode_update(update, engine.db)
+                if decoded.inbound is not None:
+                    engine.handle(decoded.inbound)
+                    dispatcher.wake()
+                if decoded.callback_query_id:
+                    adapter.answer_callback(decoded.callback_query_id)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        dispatcher.stop()
+    typer.echo("Demo logins (demo data only; never use them in production):")
+    for username, password, roles in DEMO_LOGINS:
+        typer.echo(f"  {username} / {password}  ({', '.join(roles)})")
+
+
+def _ensure_demo_logins(session) -> int:  # type: ignore[no-untyped-def]
+    from bot.staff import add_user, find_user
+
+    created = 0
+    for username, password, roles in DEMO_LOGINS:
+        if find_user(session, username) is None:
+            add_user(session, username, password, roles)
+            created += 1
+    return created
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: list[str] = typer.Option(["staff"], help="staff, communications or admin; repeatable."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="STADTBOT_NEW_PASSWORD"
+    ),
+) -> None:
+    """Create a staff login (the password is asked for, or read from STADTBOT_NEW_PASSWORD)."""
+    from bot.db import transaction
+    from bot.migrate import upgrade
+    from bot.staff import StaffError, add_user
+
+    upgrade(get_settings().database_url)
+    try:
+        with transaction() as session:
+            add_user(session, username, password, role)
+    except StaffError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"user {username.strip().lower()} created with roles {', '.join(role)}")

@@ -1,0 +1,291 @@
+"""Durable, ordered, rate-limited delivery of the outbox through the channel adapters.
+
+One loop, any number of copies: `stadtbot worker` processes on PostgreSQL (claims use
+`FOR UPDATE SKIP LOCKED`, so workers never wait for each other's rows) or one thread
+inside `stadtbot serve` on SQLite (where `BEGIN IMMEDIATE` serialises claims).
+
+Life of a row: `pending` → claimed as `sending` with a lease (`next_attempt_at` = now +
+DISPATCH_LEASE_SECONDS, attempts + 1) → the adapter sends → `sent` with the provider's
+id, or back to `pending` with backoff, or `failed` / `held`. A worker killed anywhere
+loses nothing: an expired lease makes the row claimable again.
+
+The duplicate window: a row is sent twice only if the process dies (or its lease runs
+out) after the provider accepted the message and before the `sent` status commits.
+Each result is recorded in its own short transaction right after its HTTP call
+returns, so the window is the time of one local commit (about a millisecond on
+PostgreSQL, a few on SQLite) per message in flight; at most DISPATCH_CONCURRENCY rows
+are in flight per worker. None of the three providers offers an idempotency key that
+would close it.
+
+Order: a row is claimable only when no earlier row of the same contact is still
+`pending` or `sending`, so a citizen's messages go out one at a time, in order, even
+across workers and retries. `failed` and `held` rows do not block later ones.
+
+Rate limits: the channel's token bucket (bot/ratelimit.py) is read in the claim
+transaction and at most that many rows are claimed; Telegram's per-chat limit is
+checked against the contact's recently sent rows (exact across workers, because only
+one row per contact is ever in flight).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from prometheus_client import Counter
+from sqlalchemy import and_, exists, func
+from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from bot import ratelimit
+from bot.channels.base import (
+    ChannelAdapter,
+    Delivery,
+    HoldMessage,
+    OutboundJob,
+    PermanentError,
+    TransientError,
+)
+from bot.db import transaction
+from bot.models import Contact, Outbox, utcnow
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SENDS = Counter("stadtbot_outbox_sends_total", "Outbox send outcomes", ["channel", "outcome"])
+OPEN = ("pending", "sending")
+
+
+class Dispatcher:
+    """Claims outbox rows of the channels it has adapters for and sends them."""
+
+    def __init__(
+        self, db: DbEngine, settings: Settings, adapters: dict[str, ChannelAdapter]
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.adapters = adapters
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.dispatch_concurrency), thread_name_prefix="send"
+        )
+        self._thread: threading.Thread | None = None
+
+    # --- running -------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look at the outbox now (called after a webhook committed new rows)."""
+        self._wake.set()
+
+    def run_forever(self) -> None:
+        """Dispatch until `stop()`; waits DISPATCH_POLL_SECONDS (or a wake) when idle."""
+        log.info("dispatcher started for %s", ", ".join(sorted(self.adapters)) or "no channel")
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once() > 0
+            except Exception:  # the database may be briefly away; keep the loop alive
+                log.exception("dispatcher iteration failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.settings.dispatch_poll_seconds)
+                self._wake.clear()
+
+    def start(self) -> threading.Thread:
+        """Run in a daemon thread (the in-process dispatcher of `serve`)."""
+        self._thread = threading.Thread(target=self.run_forever, name="dispatcher", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def request_stop(self) -> None:
+        """Ask `run_forever` to return after the current batch (signal-handler safe)."""
+        self._stop.set()
+        self._wake.set()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Finish the rows in flight, then stop; unclaimed rows stay for the next run."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._pool.shutdown(wait=True)
+        for adapter in self.adapters.values():
+            adapter.close()
+
+    def run_once(self) -> int:
+        """One round over every channel; returns how many rows it sent or rescheduled."""
+        claimed = 0
+        for adapter in self.adapters.values():
+            jobs = self.claim(adapter)
+            if jobs:
+                list(self._pool.map(lambda job, a=adapter: self._deliver(a, job), jobs))
+            claimed += len(jobs)
+        return claimed
+
+    # --- claiming ------------------------------------------------------------------
+
+    def claim(self, adapter: ChannelAdapter) -> list[OutboundJob]:
+        """Lease up to one batch of due rows, at most one per contact, within the rate."""
+        now = utcnow()
+        with transaction(self.db) as session:
+            limit = self.settings.dispatch_batch_size
+            rate = adapter.rate()
+            if rate is not None:
+                limit = min(limit, ratelimit.available(session, rate))
+                if limit <= 0:
+                    return []
+            rows = list(session.exec(self._due(session, adapter.name, now, limit)).all())
+            rows = self._within_chat_limit(session, adapter, rows, now)
+            lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
+            jobs = []
+            for outbox, last_inbound_at in rows:
+                outbox.status, outbox.next_attempt_at = "sending", lease
+                outbox.attempts += 1
+                session.add(outbox)
+                jobs.append(_job(outbox, last_inbound_at))
+            if rate is not None:
+                ratelimit.take(session, rate, len(jobs))
+        return jobs
+
+    @staticmethod
+    def _due(session: Session, channel: str, now, limit: int):  # type: ignore[no-untyped-def]
+        earlier = aliased(Outbox)
+        blocked = exists().where(
+            and_(
+                earlier.contact_id == Outbox.contact_id,
+                earlier.id < Outbox.id,
+                earlier.status.in_(OPEN),  # type: ignore[attr-defined]
+            )
+        )
+        query = (
+            select(Outbox, Contact.last_inbound_at)
+            .join(Contact, Contact.id == Outbox.contact_id)  # type: ignore[arg-type]
+            .where(
+                Outbox.channel == channel,
+                Outbox.status.in_(OPEN),  # type: ignore[attr-defined]
+                Outbox.next_attempt_at <= now,
+                ~blocked,
+            )
+            .order_by(Outbox.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Outbox)  # type: ignore[arg-type]
+        return query
+
+    @staticmethod
+    def _within_chat_limit(session: Session, adapter: ChannelAdapter, rows: list, now) -> list:  # type: ignore[no-untyped-def]
+        """Defer rows whose chat already got its burst; the rest go out now."""
+        limit = adapter.chat_limit()
+        if limit is None or not rows:
+            return rows
+        burst, seconds = limit
+        since = now - timedelta(seconds=seconds)
+        contact_ids = [outbox.contact_id for outbox, _ in rows]
+        recent = dict(
+            session.exec(
+                select(Outbox.contact_id, func.count())
+                .where(
+                    Outbox.contact_id.in_(contact_ids),  # type: ignore[attr-defined]
+                    Outbox.status == "sent",
+                    Outbox.sent_at > since,  # type: ignore[operator]
+                )
+                .group_by(Outbox.contact_id)
+            ).all()
+        )
+        ready = []
+        for outbox, last_inbound_at in rows:
+            if recent.get(outbox.contact_id, 0) >= burst:
+                outbox.next_attempt_at = now + timedelta(seconds=seconds / burst)
+                session.add(outbox)
+            else:
+                ready.append((outbox, last_inbound_at))
+        return ready
+
+    # --- sending and recording -----------------------------------------------------
+
+    def _deliver(self, adapter: ChannelAdapter, job: OutboundJob) -> None:
+        try:
+            delivery = adapter.send(job)
+        except TransientError as exc:
+            self._retry(adapter, job, exc)
+        except PermanentError as exc:
+            self._finish(job, "failed", error=exc.reason)
+        except HoldMessage as exc:
+            self._finish(job, "held", error=exc.reason)
+        except Exception as exc:  # an adapter bug must not lose the row: retry later
+            log.exception("adapter %s crashed on outbox %s", adapter.name, job.id)
+            self._retry(adapter, job, TransientError(f"{type(exc).__name__}: {exc}"))
+        else:
+            self._finish(job, "sent", delivery=delivery)
+
+    def _finish(
+        self, job: OutboundJob, status: str, *, delivery: Delivery | None = None,
+        error: str | None = None,
+    ) -> None:
+        with transaction(self.db) as session:
+            row = session.get(Outbox, job.id)
+            if row is None:
+                return
+            row.status, row.last_error = status, error
+            if delivery is not None:
+                row.provider_message_id = delivery.provider_message_id
+                row.provider_status = delivery.provider_status
+                row.sent_at = utcnow()
+            session.add(row)
+        SENDS.labels(job.channel, status).inc()
+        if error:
+            log.warning("outbox %s %s: %s", job.id, status, error)
+
+    def _retry(self, adapter: ChannelAdapter, job: OutboundJob, exc: TransientError) -> None:
+        if job.attempts >= self.settings.dispatch_max_attempts:
+            reason = f"gave up after {job.attempts} attempts: {exc.reason}"
+            self._finish(job, "failed", error=reason)
+            return
+        delay = self.backoff(job.attempts, exc.retry_after)
+        with transaction(self.db) as session:
+            row = session.get(Outbox, job.id)
+            if row is None:
+                return
+            row.status, row.last_error = "pending", exc.reason
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            if exc.parts_done:
+                row.body = {**row.body, "parts_done": exc.parts_done}
+            session.add(row)
+            rate = adapter.rate()
+            if exc.retry_after and rate is not None:
+                ratelimit.pause(session, rate, exc.retry_after)
+        SENDS.labels(job.channel, "retry").inc()
+        log.info("outbox %s retry in %.1fs: %s", job.id, delay, exc.reason)
+
+    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        """Exponential backoff with full jitter in [½, 1] of the step; a provider's
+        retry_after is a floor, with a little jitter so workers do not stampede."""
+        if retry_after:
+            return retry_after * random.uniform(1.0, 1.1)
+        step = self.settings.dispatch_backoff_seconds * 2 ** max(0, attempts - 1)
+        return min(self.settings.dispatch_backoff_max_seconds, step) * random.uniform(0.5, 1.0)
+
+
+def _job(outbox: Outbox, last_inbound_at) -> OutboundJob:  # type: ignore[no-untyped-def]
+    return OutboundJob(
+        id=outbox.id,  # type: ignore[arg-type]
+        contact_id=outbox.contact_id,
+        channel=outbox.channel,
+        recipient=outbox.recipient,
+        body=dict(outbox.body),
+        attempts=outbox.attempts,
+        last_inbound_at=last_inbound_at,
+    )
+
+
+def drain(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
+    """Run until nothing is due (tests, one-shot use); rows in backoff stay pending."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and dispatcher.run_once():
+        pass

@@ -1,0 +1,264 @@
+"""The one entry point for every inbound message, whatever the channel.
+
+`Engine.handle` dedupes by provider message id, serialises the messages of one
+conversation (a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), asks the NLU,
+runs the dialogue, and commits the new state together with the transcript and the
+outbox rows of the replies. If anything fails, nothing of the turn is stored and the
+provider's retry is processed as if it were the first delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine as DbEngine
+from sqlmodel import Session, select
+
+from actions.registry import ActionContext, run_action
+from bot.db import transaction
+from bot.language import reply_language
+from bot.messages import InboundMessage, Reply
+from bot.models import Contact, Conversation, Message, utcnow
+from bot.outbox import enqueue
+from bot.settings import Settings
+from flows.dialogue import Dialogue
+from flows.events import (
+    Event,
+    FallbackRecorded,
+    HandoffRequested,
+    LanguageChanged,
+    ReplySent,
+)
+from flows.turn import Turn
+from nlu.review import record_fallback
+
+log = logging.getLogger(__name__)
+
+Understand = Callable[[str, str | None, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """A reply as stored: its transcript id and content."""
+
+    message_id: int
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of one inbound message."""
+
+    contact_id: int
+    conversation_id: int
+    replies: list[SentReply]
+    duplicate: bool = False
+
+
+class EngineServices:
+    """The dialogue's window on the backend: actions run in the turn's transaction."""
+
+    def __init__(self, ctx: ActionContext) -> None:
+        self.ctx = ctx
+
+    def run_action(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        return run_action(name, self.ctx, params)
+
+
+class Engine:
+    """Channel-agnostic conversation engine; one instance per process is enough."""
+
+    def __init__(
+        self, db: DbEngine, settings: Settings, understand: Understand, dialogue: Dialogue
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.understand = understand
+        self.dialogue = dialogue
+
+    def handle(self, inbound: InboundMessage) -> Handled:
+        """Process one inbound message exactly once and return the replies it produced."""
+        text = (inbound.text or "").strip()[: self.settings.max_message_chars]
+        now_local = (inbound.received_at or utcnow()).astimezone(self.settings.tz)
+        contact_id, conversation_id, language = self._ensure_contact(inbound)
+        parse = self._parse(text, language, now_local)
+
+        with transaction(self.db) as session:
+            conversation = self._lock(session, conversation_id)
+            contact = session.get(Contact, contact_id)
+            assert contact is not None  # created above and never deleted concurrently
+            if inbound.provider_message_id:
+                earlier = self._find_inbound(session, inbound)
+                if earlier is not None:
+                    return Handled(
+                        contact_id, conversation_id, self._replies_to(session, earlier), True
+                    )
+
+            incoming = Message(
+                conversation_id=conversation_id,
+                direction="in",
+                channel=inbound.channel,
+                provider_message_id=inbound.provider_message_id,
+                text=text or None,
+                payload=inbound.payload,
+                data=self._inbound_data(inbound, parse),
+                author="citizen",
+            )
+            session.add(incoming)
+            session.flush()
+            now = utcnow()
+            contact.last_inbound_at = conversation.last_inbound_at = now
+            conversation.message_count += 1
+            conversation.updated_at = now
+            if inbound.sender_name and not contact.name:
+                contact.name = inbound.sender_name[:200]
+            if conversation.mode != "bot":
+                return Handled(contact_id, conversation_id, [])
+
+            lang = reply_language(
+                contact, parse, inbound.language_hint, self.settings.default_language
+            )
+            turn = Turn(
+                text=text,
+                payload=inbound.payload,
+                parse=parse,
+                language=lang,
+                now=now_local,
+                channel=inbound.channel,
+                location=inbound.location,
+                media=inbound.media,
+            )
+            ctx = ActionContext(
+                session, contact_id, inbound.channel, lang, now_local, self.settings
+            )
+            state, events = self.dialogue.respond(
+                dict(conversation.state), turn, EngineServices(ctx)
+            )
+            replies = self._apply(session, contact, conversation, incoming, events)
+            conversation.state = state
+            return Handled(contact_id, conversation_id, replies)
+
+    def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
+        if not text:
+            return {
+                "text": "",
+                "intent": {"name": "out_of_scope", "confidence": 0.0},
+                "intent_ranking": [],
+                "entities": [],
+                "language": language,
+                "language_confidence": 0.0,
+            }
+        return self.understand(text, language, now)
+
+    def _apply(
+        self,
+        session: Session,
+        contact: Contact,
+        conversation: Conversation,
+        incoming: Message,
+        events: list[Event],
+    ) -> list[SentReply]:
+        """Carry out the dialogue's events inside the turn's transaction."""
+        replies: list[SentReply] = []
+        for event in events:
+            if isinstance(event, ReplySent):
+                row = enqueue(session, contact, event.reply, reply_to_id=incoming.id)
+                replies.append(SentReply(row.message_id, event.reply))
+            elif isinstance(event, LanguageChanged):
+                contact.language, contact.language_locked = event.language, True
+            elif isinstance(event, HandoffRequested):
+                conversation.mode = "human"
+            elif isinstance(event, FallbackRecorded):
+                incoming.data = {**incoming.data, "fallback": True}
+                record_fallback(
+                    session,
+                    contact_id=contact.id,
+                    text=event.text,
+                    language=event.language,
+                    ranking=event.ranking,
+                )
+        incoming.data = {
+            **incoming.data,
+            "events": [e.as_dict() for e in events if not isinstance(e, ReplySent)],
+        }
+        return replies
+
+    def _ensure_contact(self, inbound: InboundMessage) -> tuple[int, int, str | None]:
+        """Get or create the contact and its conversation, safe against concurrent firsts."""
+        with transaction(self.db) as session:
+            _insert_ignore(
+                session,
+                Contact,
+                channel=inbound.channel,
+                channel_user_id=inbound.sender_id,
+                language_locked=False,
+                consent_broadcasts=False,
+                created_at=utcnow(),
+            )
+            contact = session.exec(
+                select(Contact).where(
+                    Contact.channel == inbound.channel, Contact.channel_user_id == inbound.sender_id
+                )
+            ).one()
+            _insert_ignore(
+                session,
+                Conversation,
+                contact_id=contact.id,
+                mode="bot",
+                state={},
+                message_count=0,
+                updated_at=utcnow(),
+            )
+            conversation = session.exec(
+                select(Conversation).where(Conversation.contact_id == contact.id)
+            ).one()
+            return contact.id, conversation.id, contact.language  # type: ignore[return-value]
+
+    @staticmethod
+    def _lock(session: Session, conversation_id: int) -> Conversation:
+        """Lock the conversation row so its turns never interleave (SQLite: no-op beyond
+        BEGIN IMMEDIATE, which already serialises writers)."""
+        return session.exec(
+            select(Conversation)
+            .where(Conversation.id == conversation_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+
+    @staticmethod
+    def _find_inbound(session: Session, inbound: InboundMessage) -> Message | None:
+        return session.exec(
+            select(Message).where(
+                Message.channel == inbound.channel,
+                Message.direction == "in",
+                Message.provider_message_id == inbound.provider_message_id,
+            )
+        ).first()
+
+    @staticmethod
+    def _replies_to(session: Session, incoming: Message) -> list[SentReply]:
+        rows = session.exec(
+            select(Message).where(Message.reply_to_id == incoming.id).order_by(Message.id)
+        ).all()
+        return [SentReply(m.id, Reply(**m.data.get("reply", {}))) for m in rows]  # type: ignore[arg-type]
+
+    @staticmethod
+    def _inbound_data(inbound: InboundMessage, parse: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {"parse": parse}
+        if inbound.media:
+            data["media"] = [m.model_dump(exclude_none=True) for m in inbound.media]
+        if inbound.location:
+            data["location"] = inbound.location.model_dump(exclude_none=True)
+        return data
+
+
+def _insert_ignore(session: Session, model: type, **values: Any) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.exec(insert(model).values(**values).on_conflict_do_nothing())  # type: ignore[call-overload]

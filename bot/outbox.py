@@ -1,0 +1,72 @@
+"""Writing outbound messages: transcript line and outbox row in the caller's transaction.
+
+Everything that speaks to a citizen (a bot reply, a staff answer, a reminder, a case
+status change, a broadcast) goes through `enqueue`, so a message exists exactly when
+the state change that caused it was committed. The dispatcher sends it later.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.messages import Reply
+from bot.models import Contact, Conversation, Message, Outbox
+
+# Channels whose messages are fetched by the client (the web page) instead of pushed.
+PULL_CHANNELS = frozenset({"web", "terminal"})
+
+
+def conversation_for(session: Session, contact: Contact) -> Conversation:
+    """The contact's conversation, created on first use."""
+    conversation = session.exec(
+        select(Conversation).where(Conversation.contact_id == contact.id)
+    ).first()
+    if conversation is None:
+        conversation = Conversation(contact_id=contact.id)  # type: ignore[arg-type]
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def enqueue(
+    session: Session,
+    contact: Contact,
+    reply: Reply,
+    *,
+    author: str = "bot",
+    reply_to_id: int | None = None,
+    kind: str = "reply",
+) -> Outbox:
+    """Record `reply` in the transcript and queue it for the contact's channel.
+
+    `kind` says why it is sent ("reply", "reminder", "status", "broadcast", "staff");
+    the WhatsApp adapter uses it to pick a template outside the 24-hour window.
+    On pull channels (web, terminal) the transcript is the mailbox, so the row is
+    marked sent at once and the page or WebSocket picks it up from there.
+    """
+    conversation = conversation_for(session, contact)
+    body = reply.model_dump(exclude_none=True)
+    message = Message(
+        conversation_id=conversation.id,  # type: ignore[arg-type]
+        direction="out",
+        channel=contact.channel,
+        text=reply.text,
+        data={"reply": body, "kind": kind},
+        reply_to_id=reply_to_id,
+        author=author,
+    )
+    session.add(message)
+    session.flush()
+    pulled = contact.channel in PULL_CHANNELS
+    row = Outbox(
+        message_id=message.id,  # type: ignore[arg-type]
+        contact_id=contact.id,  # type: ignore[arg-type]
+        channel=contact.channel,
+        recipient=contact.channel_user_id,
+        body={**body, "kind": kind},
+        status="sent" if pulled else "pending",
+        sent_at=message.created_at if pulled else None,
+    )
+    session.add(row)
+    session.flush()
+    return row

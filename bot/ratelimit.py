@@ -1,0 +1,73 @@
+"""Token buckets in the database, so every worker on every machine shares one limit.
+
+Why in the database: the workers already share it, it needs no Redis, and a bucket is
+touched once per dispatcher batch (not once per message), so its row lock is cheap.
+The bucket row is read and written inside the caller's transaction (the same one that
+claims the outbox rows), so tokens and claims commit together: a crashed worker never
+leaks tokens it did not use. On PostgreSQL the row is locked with `FOR UPDATE`; on
+SQLite `BEGIN IMMEDIATE` already serialises writers.
+
+Time is the worker's wall clock (epoch seconds); workers on several machines need NTP,
+which they need anyway for `next_attempt_at`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from bot.channels.models import RateBucket
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`per_second` on average, with bursts up to `burst` tokens."""
+
+    key: str
+    per_second: float
+    burst: float
+
+
+def _locked_bucket(session: Session, rate: Rate, now: float) -> RateBucket:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.exec(  # type: ignore[call-overload]
+        insert(RateBucket)
+        .values(key=rate.key, tokens=rate.burst, updated_at=now)
+        .on_conflict_do_nothing()
+    )
+    bucket = session.exec(
+        select(RateBucket)
+        .where(RateBucket.key == rate.key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    elapsed = max(0.0, now - bucket.updated_at)
+    bucket.tokens = min(rate.burst, bucket.tokens + elapsed * rate.per_second)
+    bucket.updated_at = now
+    return bucket
+
+
+def available(session: Session, rate: Rate, now: float | None = None) -> int:
+    """Whole tokens available now (locks the bucket until the transaction ends)."""
+    bucket = _locked_bucket(session, rate, now if now is not None else time.time())
+    return max(0, int(bucket.tokens))
+
+
+def take(session: Session, rate: Rate, count: int, now: float | None = None) -> None:
+    """Spend `count` tokens (after `available`, in the same transaction)."""
+    if count <= 0:
+        return
+    bucket = _locked_bucket(session, rate, now if now is not None else time.time())
+    bucket.tokens -= count
+    session.add(bucket)
+
+
+def pause(session: Session, rate: Rate, seconds: float, now: float | None = None) -> None:
+    """Empty the bucket for `seconds` (a provider said 429): every worker waits."""
+    bucket = _locked_bucket(session, rate, now if now is not None else time.time())
+    bucket.tokens = min(bucket.tokens, -seconds * rate.per_second)
+    session.add(bucket)

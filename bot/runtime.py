@@ -1,0 +1,23 @@
+"""Assemble the engine from settings: database, NLU, dialogue. Used by API and CLI."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine as DbEngine
+
+from bot.db import make_engine
+from bot.engine import Engine, Understand
+from bot.settings import Settings
+from flows.dialogue import Dialogue
+
+
+def build_engine(
+    settings: Settings, db: DbEngine | None = None, understand: Understand | None = None
+) -> Engine:
+    """A ready engine; the NLU model loads (or trains) here, not on the first message."""
+    import nlu  # deferred: loading the model is the slow part of start-up
+
+    if understand is None:
+        nlu.get_nlu()
+        understand = nlu.parse
+    dialogue = Dialogue(threshold=nlu.CONFIDENCE_THRESHOLD)
+    return Engine(db or make_engine(settings.database_url), settings, understand, dialogue)

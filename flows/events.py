@@ -1,0 +1,61 @@
+"""What a dialogue turn produces: events the engine applies in its transaction.
+
+The dialogue never sends or stores anything itself; it returns these, and the engine
+writes replies to the outbox and changes contact and conversation together with the
+new state. Each event has one name and one JSON shape (`as_dict`), used in the
+transcript and in golden tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.messages import Reply
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class; `name` identifies the event type in stored JSON."""
+
+    name = "event"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.name, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class ReplySent(Event):
+    """Send `reply` to the citizen."""
+
+    reply: Reply
+    name = "reply_sent"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.name, "reply": self.reply.model_dump(exclude_none=True)}
+
+
+@dataclass(frozen=True)
+class LanguageChanged(Event):
+    """The citizen asked for another language; remember it."""
+
+    language: str
+    name = "language_changed"
+
+
+@dataclass(frozen=True)
+class HandoffRequested(Event):
+    """Hand the conversation to staff; the bot stops answering until released."""
+
+    reason: str
+    name = "handoff_requested"
+
+
+@dataclass(frozen=True)
+class FallbackRecorded(Event):
+    """The bot did not understand; keep the text for review and new training data."""
+
+    text: str
+    language: str
+    ranking: list[dict[str, Any]] = field(default_factory=list)
+    name = "fallback_recorded"
