@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from nlu import language
 from nlu.classifier import LinearTextModel, train_linear
@@ -104,11 +103,3 @@ def train_dir(data_dir: Path, data_hash: str = "") -> Nlu:
     """Train on every Rasa file below `data_dir`."""
     return train(load_dir(data_dir), data_hash=data_hash)
 
-
-def parse_result_keys() -> tuple[str, ...]:
-    """Keys every parse result has (documented for callers and tests)."""
-    return ("text", "intent", "intent_ranking", "entities", "language", "language_confidence")
-
-
-def empty_entities() -> list[dict[str, Any]]:
-    return []

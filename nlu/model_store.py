@@ -67,6 +67,7 @@ def save(obj: Any, digest: str, models_dir: Path = MODELS_DIR) -> Path:
     fd, tmp = tempfile.mkstemp(dir=models_dir, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; other service users may load the model
     os.replace(tmp, target)
     for old in models_dir.glob("nlu-*.pkl"):
         if old != target:

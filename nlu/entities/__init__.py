@@ -16,7 +16,7 @@ from typing import Any
 
 from nlu.entities import patterns
 from nlu.entities.lookup import LookupExtractor
-from nlu.entities.temporal import extract_temporal
+from nlu.entities.temporal import dateparser_fallback, extract_temporal, needs_fallback
 from nlu.normalize import normalize, word_spans, words
 from nlu.rasa_io import TrainingData
 
@@ -66,10 +66,15 @@ class EntityExtractor:
         taken = [(e["start"], e["end"]) for e in found]
         normed = normalize(text)
         if now is not None:
-            for name, value, s, e in extract_temporal(normed.text, now):
+            temporal = extract_temporal(normed.text, now)
+            for name, value, s, e in temporal:
                 start, end = normed.span(s, e)
                 if all(end <= a or start >= b for a, b in taken):
                     found.append(_entity(name, value, start, end, "rules", 1.0))
+            if needs_fallback(normed.text, temporal):
+                for name, value, start, end in dateparser_fallback(text, now, lang):
+                    if all(end <= a or start >= b for a, b in taken):
+                        found.append(_entity(name, value, start, end, "dateparser", 0.8))
         if self.lookup is not None:
             for name, value, s, e, extractor, conf in self.lookup.extract(
                 word_spans(normed.text)

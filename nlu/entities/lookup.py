@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,7 @@ class LookupExtractor:
         synonyms: dict[str, list[str]],
         known_words: set[str],
     ) -> None:
-        surface_to_value: dict[str, str] = {}
+        surface_to_value: dict[str, str] = {norm(value): value for value in synonyms}
         for value, forms in synonyms.items():
             for form in forms:
                 surface_to_value[norm(form)] = value
@@ -167,7 +168,7 @@ class LookupExtractor:
     def _names(self, toks: list[tuple[str, int, int]]) -> list[Hit]:
         hits: list[Hit] = []
         for table in self.tables:
-            best: dict[str, Hit] = {}
+            best: dict[str, Hit] = {}  # value -> its best window
             for i, (word, _, _) in enumerate(toks):
                 ids = table.index.get(word)
                 if ids is None and len(word) >= MIN_FUZZY_LEN and word not in self.known_words:
@@ -179,7 +180,7 @@ class LookupExtractor:
                     hit = self._window(table, idx, toks, i)
                     if hit and (hit[1] not in best or best[hit[1]][5] < hit[5]):
                         best[hit[1]] = hit
-            hits.extend(best.values())
+            hits.extend(_without_overlaps(best.values()))
         return hits
 
     @staticmethod
@@ -199,3 +200,13 @@ class LookupExtractor:
                     start, end = toks[first][1], toks[first + width - 1][2]
                     top = (table.entity, value, start, end, extractor, round(score / 100, 3))
         return top
+
+
+def _without_overlaps(hits: Iterable[Hit]) -> list[Hit]:
+    """Keep the best of overlapping names: "Eiscafé am Schloss" (100) beats the window
+    "Eiscafé am" that also resembles "Eiscafé Tim"; ties go to the longer span."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (-h[5], -(h[3] - h[2]), h[2])):
+        if all(hit[3] <= k[2] or hit[2] >= k[3] for k in kept):
+            kept.append(hit)
+    return kept

@@ -3,9 +3,10 @@
 Works on normalised text (lowercase, umlauts folded: "uebermorgen", "maerz"). Our own
 rules cover what citizens write to a city bot ("morgen um 3", "Samstag 15 Uhr", "12.7.",
 "next friday at 2pm", "morgen om drie uur", "für 2 Stunden", "anderhalf uur") in a few
-microseconds; dateparser (≈ 2 ms per call) is only asked about the relative phrases the
-rules do not resolve ("nächste Woche", "next weekend", "volgende maand"), found by a cheap
-regex pre-check, so ordinary messages never pay for it.
+microseconds; dateparser (≈ 2 ms per call, ≈ 1 s for its first import) is only asked when
+a cheap regex sees a date hint the rules did not resolve ("nächsten Monat", "in 2 months"),
+so ordinary messages never pay for it. Vague phrases dateparser gets wrong ("Ende Juli"
+→ 1 July) are deliberately not sent to it: no date is better than a wrong one.
 
 Rules worth knowing:
 - A weekday means its next occurrence, today included ("Samstag" on a Saturday is today);
@@ -102,14 +103,17 @@ _RE_IN_N = re.compile(
     r"\b(?:in|over|nach|after|binnen)\s+(?P<n>\d{1,3}|" + NUMBER_PATTERN + r")\s+"
     r"(?P<unit>tag|tage|tagen|woche|wochen|day|days|week|weeks|dag|dagen|weken)\b"
 )
-_RE_FALLBACK_HINT = re.compile(
-    r"\b(?:next|naechste|kommende|volgende|komende)\s+(?:week|woche|weekend|wochenende|"
-    r"month|monat|maand)\b|\b(?:this|dieses|dit)\s+(?:weekend|wochenende)\b"
+_RE_WEEK = re.compile(
+    r"\b(?P<which>next|naechste[nrs]?|kommende[nrs]?|volgende|komende|this|diese[ns]?|dit|"
+    r"am|at\s+the|over\s+the|on\s+the|in\s+het)\s+(?P<what>week|woche|weekend|wochenende)\b"
 )
+#: Words that hint at a date the rules did not resolve: only then is dateparser asked.
+_RE_FALLBACK_HINT = re.compile(r"\b(?:monat|monaten|month|months|maand|maanden|fortnight)\b")
 _GREETING_MORGEN = re.compile(r"\b(?:guten|gute|goede|goeie|schoenen)\s+morgen\b")
 _PRE_CHECK = re.compile(
     r"\d|\b(?:" + "|".join(sorted({*_RELATIVE, *_WEEKDAYS, *_MONTHS}, key=len, reverse=True))
     + r"|halb|half|anderthalb|eineinhalb|anderhalf|stunde|stunden|hour|hours|uur|minuten|"
+    r"woche|week|wochenende|weekend|"
     r"minutes|" + NUMBER_PATTERN + r")\b"
 )
 
@@ -162,9 +166,12 @@ def extract_temporal(text: str, now: datetime) -> list[Found]:
     _durations(text, add, taken)
     _dates(text, today, add, taken)
     _times(text, add, taken)
-    if not any(f[0] == "date" for f in found) and _RE_FALLBACK_HINT.search(text):
-        _dateparser_fallback(text, now, add, taken)
     return sorted(found, key=lambda f: f[2])
+
+
+def needs_fallback(normalized: str, found: list[Found]) -> bool:
+    """True if the rules found no date although the text hints at one."""
+    return not any(f[0] == "date" for f in found) and bool(_RE_FALLBACK_HINT.search(normalized))
 
 
 def _durations(text: str, add: Any, taken: list[Span]) -> None:
@@ -213,6 +220,19 @@ def _dates(text: str, today: date, add: Any, taken: list[Span]) -> None:
         d = _future_date(int(m["d"]), int(m["m"]), year, today)
         if d:
             add("date", d.isoformat(), m.start(), m.end())
+    for m in _RE_WEEK.finditer(text):
+        if not _free(m.span(), taken):
+            continue
+        if m["what"] in ("week", "woche"):
+            if m["which"] in ("next", "volgende", "komende") or m["which"].startswith(
+                ("naechste", "kommende")
+            ):
+                add("date", (today + timedelta(days=7)).isoformat(), m.start(), m.end())
+            continue
+        ahead = (5 - today.weekday()) % 7  # the coming Saturday (today if Saturday)
+        if today.weekday() == 6 and m["which"] in ("this", "dit", "dieses", "diesen"):
+            ahead = -1  # on a Sunday "this weekend" has begun: Saturday was yesterday
+        add("date", (today + timedelta(days=max(ahead, 0))).isoformat(), m.start(), m.end())
     for m in _RE_IN_N.finditer(text):
         n = to_int(m["n"])
         if n is not None and _free(m.span(), taken):
@@ -287,18 +307,19 @@ def _times(text: str, add: Any, taken: list[Span]) -> None:
             add("time", value, m.start(), end)
 
 
-def _dateparser_fallback(text: str, now: datetime, add: Any, taken: list[Span]) -> None:
-    """Ask dateparser only about relative phrases the rules above do not cover."""
+def dateparser_fallback(text: str, now: datetime, lang: str | None) -> list[Found]:
+    """Ask dateparser about the original `text` (slow: only when `needs_fallback`)."""
     from dateparser.search import search_dates
 
-    naive = now.replace(tzinfo=None)
-    settings = {"RELATIVE_BASE": naive, "PREFER_DATES_FROM": "future"}
-    for m in _RE_FALLBACK_HINT.finditer(text):
-        phrase = m.group()
-        try:
-            hits = search_dates(phrase, languages=["de", "en", "nl"], settings=settings) or []
-        except Exception:  # dateparser can raise on odd input; the rules' result stands
-            hits = []
-        for _, when in hits[:1]:
-            if _free(m.span(), taken):
-                add("date", when.date().isoformat(), m.start(), m.end())
+    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future"}
+    languages = [lang] if lang in ("de", "en", "nl") else ["de", "en", "nl"]
+    try:
+        hits = search_dates(text, languages=languages, settings=settings) or []
+    except Exception:  # dateparser can raise on odd input; then there is no date
+        return []
+    found: list[Found] = []
+    for phrase, when in hits[:1]:
+        start = text.find(phrase)
+        if start >= 0 and any(ch.isalpha() for ch in phrase):
+            found.append(("date", when.date().isoformat(), start, start + len(phrase)))
+    return found
