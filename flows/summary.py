@@ -35,7 +35,8 @@ def money(cents: Any, lang: str) -> str:
     euros = f"{int(cents) / 100:,.2f}"
     if lang == "en":
         return f"€{euros}"
-    return euros.replace(",", "_").replace(".", ",").replace("_", ".") + " €"
+    local = euros.replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"€ {local}" if lang == "nl" else f"{local} €"
 
 
 def format_date(value: Any, lang: str) -> str:
@@ -43,6 +44,8 @@ def format_date(value: Any, lang: str) -> str:
     weekday = t(f"weekday.{day.weekday()}", lang)
     if lang == "en":
         return f"{weekday} {day.day} {t(f'month.{day.month}', lang)} {day.year}"
+    if lang == "nl":
+        return f"{weekday} {day.strftime('%d-%m-%Y')}"
     return f"{weekday}, {day.strftime('%d.%m.%Y')}"
 
 

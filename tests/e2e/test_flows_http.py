@@ -70,14 +70,14 @@ def test_book_boat_in_german_asks_step_by_step_and_cancels(chat) -> None:
 
 def test_voucher_balance_in_dutch_with_pin_for_a_second_chat(chat) -> None:
     first = chat("nl")
-    assert "AHS-DEMO-0002 heeft nog 50,00 € tegoed" in first.send(
+    assert "AHS-DEMO-0002 heeft nog € 50,00 tegoed" in first.send(
         "Wat is het saldo van mijn bon AHS-DEMO-0002?"
     )
     other = chat("nl")  # someone else with the same code needs the PIN
     asked = other.send("Wat is het saldo van mijn bon AHS-DEMO-0002?")
     assert asked.startswith("Deze bon is al aan een andere chat gekoppeld")
     assert other.send("1111").startswith("Die pincode klopt niet.")
-    assert "heeft nog 50,00 € tegoed" in other.send("1234")
+    assert "heeft nog € 50,00 tegoed" in other.send("1234")
     assert "Die boncode" not in other.send("AHS-XXXX")  # not a code: explained, asked again
 
 
@@ -155,7 +155,7 @@ def test_dog_registration_in_dutch_with_a_correction(chat) -> None:
     assert web.send("volgend jaar").startswith("Die datum begreep ik niet")
     assert web.send("12.03.2024").startswith("Uw adres in Ahaus?")
     summary = web.send("Wallstraße 3")
-    assert "• Geboortedatum: " in summary and "12-03-2024" not in summary
+    assert "• Geboortedatum: di 12-03-2024" in summary
     changed = web.send("wijzigen")
     assert changed.startswith("Wat wilt u wijzigen?")
     assert web.send(payload="edit:breed").startswith("Welk ras")
