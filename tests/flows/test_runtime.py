@@ -13,6 +13,7 @@ import pytest
 
 from actions.registry import ActionError
 from bot.messages import Location
+from flows.dialogue import Dialogue
 from flows.events import ConsentChanged, HandoffRequested
 from tests.flows.helpers import NOW, Chat, FakeServices
 
@@ -399,3 +400,13 @@ def test_menu_button_for_the_running_flow_starts_it_afresh() -> None:
     assert chat.send(payload="intent:book_boat")[0].startswith("Welches Boot")
     assert [f["flow"] for f in chat.state["flows"]] == ["book_boat"]
     assert chat.frame["slots"] == {}
+
+
+def test_expiry_follows_the_configured_minutes() -> None:
+    chat = Chat(boat_services(), Dialogue(threshold=0.5, expiry_minutes=5))
+    chat.send("Ruderboot", intent="book_boat", entities={"boat_type": "Ruderboot"})
+    assert chat.send("morgen", confidence=0.3, now=NOW + timedelta(minutes=4))[0].startswith(
+        "Um wie"
+    )
+    later = NOW + timedelta(minutes=10)
+    assert "abgelaufen" in chat.send("15 Uhr", confidence=0.3, now=later)[0]
