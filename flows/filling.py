@@ -24,6 +24,7 @@ from flows.slots import (
 )
 from flows.summary import (
     lookup,
+    money,
     render,
 )
 
@@ -255,4 +256,9 @@ class FillingMixin(RunBase):
         self.ask(frame, name)
 
     def problem_text(self, problem: Problem) -> str:
-        return t(problem.key, self.lang, **problem.params)
+        """The problem in the citizen's words; cents are shown as money in their format."""
+        params = {
+            k: money(v, self.lang) if problem.money and v is not None else v
+            for k, v in problem.params.items()
+        }
+        return t(problem.key, self.lang, **params)

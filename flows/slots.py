@@ -42,6 +42,7 @@ class Problem:
 
     key: str
     params: dict[str, Any]
+    money: bool = False  # the params are cents, to be shown as money
 
 
 @lru_cache
@@ -313,10 +314,11 @@ def validate(slot: SlotDef, value: Any, now: datetime) -> Problem | None:
         if slot.max is not None and str(value) > str(slot.max):
             return Problem("slot.invalid.time_range", {"min": slot.min or "", "max": slot.max})
     elif kind in ("duration", "integer", "amount"):
-        if slot.min is not None and int(value) < int(slot.min):
-            return Problem(f"slot.invalid.{kind}_range", _range(slot))
-        if slot.max is not None and int(value) > int(slot.max):
-            return Problem(f"slot.invalid.{kind}_range", _range(slot))
+        outside = (slot.min is not None and int(value) < int(slot.min)) or (
+            slot.max is not None and int(value) > int(slot.max)
+        )
+        if outside:
+            return Problem(f"slot.invalid.{kind}_range", _range(slot), money=kind == "amount")
     elif kind == "text":
         if slot.min is not None and len(str(value)) < int(slot.min):
             return Problem("slot.invalid.text_short", {"min": slot.min})
@@ -332,8 +334,6 @@ def _range(slot: SlotDef) -> dict[str, Any]:
     low, high = slot.min, slot.max
     if slot.type == "duration":
         return {"min": _hours(low), "max": _hours(high)}
-    if slot.type == "amount":
-        return {"min": f"{int(low or 0) / 100:.2f}", "max": f"{int(high or 0) / 100:.2f}"}
     return {"min": low, "max": high}
 
 

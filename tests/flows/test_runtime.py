@@ -410,3 +410,23 @@ def test_expiry_follows_the_configured_minutes() -> None:
     )
     later = NOW + timedelta(minutes=10)
     assert "abgelaufen" in chat.send("15 Uhr", confidence=0.3, now=later)[0]
+
+
+def test_amount_range_is_shown_as_money() -> None:
+    services = FakeServices(
+        {
+            "vouchers.balance": {
+                "code": "AHS-DEMO-0001",
+                "balance_cents": 5000,
+                "value_cents": 5000,
+                "expires_at": "2029-11-20T00:00:00+01:00",
+                "expired": False,
+            },
+            "merchants.get": {"merchant": {"id": 17, "name": "Eiscafé am Schloss"}},
+        }
+    )
+    chat = Chat(services)
+    chat.send(payload="shop_17")
+    chat.send("AHS-DEMO-0001", entities={"voucher_code": "AHS-DEMO-0001"}, confidence=0.3)
+    texts = chat.send("5000 Euro", entities={"amount": 500000}, confidence=0.3)
+    assert texts[0] == "Der Betrag muss zwischen 0,01 € und 1.000,00 € liegen."
