@@ -204,7 +204,7 @@ def test_information_flows_in_three_languages(chat) -> None:
     )
 
 
-def test_subscribe_sets_broadcast_consent(chat, client) -> None:
+def test_subscribe_and_unsubscribe_set_broadcast_consent(chat, client) -> None:
     web = chat("de")
     assert web.send("Ich möchte Neuigkeiten abonnieren").startswith("Sie bekommen ab jetzt")
     engine = client.app.state.engine
@@ -213,6 +213,12 @@ def test_subscribe_sets_broadcast_consent(chat, client) -> None:
             select(Contact).where(Contact.channel_user_id == web.session_id)
         ).one()
         assert contact.consent_broadcasts is True
+    assert web.send("Keine Nachrichten mehr bitte").startswith("Erledigt")
+    with Session(engine.db) as session:
+        contact = session.exec(
+            select(Contact).where(Contact.channel_user_id == web.session_id)
+        ).one()
+        assert contact.consent_broadcasts is False
 
 
 def test_delete_my_data_hands_over_to_staff(chat) -> None:

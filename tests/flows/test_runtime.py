@@ -430,3 +430,23 @@ def test_amount_range_is_shown_as_money() -> None:
     chat.send("AHS-DEMO-0001", entities={"voucher_code": "AHS-DEMO-0001"}, confidence=0.3)
     texts = chat.send("5000 Euro", entities={"amount": 500000}, confidence=0.3)
     assert texts[0] == "Der Betrag muss zwischen 0,01 € und 1.000,00 € liegen."
+
+
+def test_nearest_acceptance_points_for_a_shared_location() -> None:
+    near = {
+        "merchants": [
+            {
+                "name": "Eiscafé am Schloss",
+                "address": "Schloßstraße 4, 48683 Ahaus",
+                "distance_m": 120,
+            }
+        ]
+    }
+    services = FakeServices({"merchants.nearest": near})
+    chat = Chat(services)
+    chat.send("Wo kann ich den Gutschein einlösen?", intent="find_acceptance_point")
+    texts = chat.send("", location=Location(latitude=52.0754, longitude=7.0055))
+    assert texts == [
+        "Akzeptanzstellen in Ihrer Nähe:\n• Eiscafé am Schloss, Schloßstraße 4, 48683 Ahaus (120 m)"
+    ]
+    assert services.calls == [("merchants.nearest", {"lat": 52.0754, "lon": 7.0055, "limit": 5})]
