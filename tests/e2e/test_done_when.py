@@ -31,7 +31,7 @@ def test_one_citizen_does_everything_in_one_session(chat, client) -> None:
     assert "• Dauer: 2 Std." in summary and "• Preis: 24,00 €" in summary
     assert "confirm:yes" in web.payloads()
     booked = web.send("Ja, bitte")
-    assert "Gebucht! ✅ Buchungsnummer B-" in booked
+    assert "Gebucht ✅ Buchungsnummer B-" in booked
     [ticket] = web.images()
     image = client.get(ticket)
     assert image.status_code == 200

@@ -43,7 +43,7 @@ def test_book_boat_in_english_with_an_invalid_correction(chat) -> None:
     assert refused.endswith("(starts on the hour or half hour).")
     assert "• Start: 11:00" in web.send("11 am")
     booked = web.send("yes please")
-    assert booked.startswith("Booked! ✅ Reference B-")
+    assert booked.startswith("Booked ✅ Reference B-")
     reference = re.search(r"B-[A-Z0-9]{6}", booked)[0]  # type: ignore[index]
 
     listing = web.send("Show my bookings")

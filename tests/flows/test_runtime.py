@@ -198,7 +198,7 @@ def test_correction_at_the_summary_changes_the_slot_and_rechecks() -> None:
         "boats.book",
         {"type": "Ruderboot", "date": "2026-11-21", "time": "16:00", "duration": 120},
     )
-    assert chat.texts()[0].startswith("Gebucht! ✅ Buchungsnummer B-ABC123")
+    assert chat.texts()[0].startswith("Gebucht ✅ Buchungsnummer B-ABC123")
     assert chat.events[-1].reply.image_url == "/qr/ticket/B-ABC123?token=t"  # type: ignore[attr-defined]
 
 
