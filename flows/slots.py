@@ -34,6 +34,7 @@ AMOUNT_RE = re.compile(r"(\d{1,6})(?:[.,](\d{1,2}))?")
 INT_RE = re.compile(r"-?\d+")
 ADDRESS_RE = re.compile(r"^(.*?\D)[\s,]+(\d{1,4}\s?[a-zA-Z]?)$")
 FUZZY_CUTOFF = 85
+MIN_FUZZY_CHARS = 4
 
 
 @dataclass(frozen=True)
@@ -206,22 +207,39 @@ def parse_phone(text: str) -> str | None:
     return digits if 8 <= len(digits) <= 16 else None
 
 
-def match_option(text: str, options: list[Option] | tuple[Option, ...]) -> str | None:
-    """The option a typed answer means: its number, title, value, synonym or a close typo."""
-    low = normalise(text)
-    if low.isdigit() and 1 <= int(low) <= len(options):
-        return options[int(low) - 1].value
+def option_names(options: list[Option] | tuple[Option, ...]) -> dict[str, str]:
+    """Every way to name an option (value, titles, synonyms, title before a comma) → value."""
     names: dict[str, str] = {}
     for option in options:
         for name in (option.value, *option.title.values(), *option.synonyms):
-            names[normalise(str(name))] = option.value
+            key = normalise(str(name))
+            names[key] = option.value
+            names.setdefault(key.split(",")[0].strip(), option.value)
+    return names
+
+
+def exact_option(text: str, options: list[Option] | tuple[Option, ...]) -> str | None:
+    """The option the whole answer names exactly (no numbers, no guessing)."""
+    return option_names(options).get(normalise(text)) if text.strip() else None
+
+
+def match_option(text: str, options: list[Option] | tuple[Option, ...]) -> str | None:
+    """The option a typed answer means: its number, title (or the part before a comma:
+    "Eiscafé am Schloss" for "Eiscafé am Schloss, Schloßstraße 4"), value, a synonym, a
+    whole word of the answer, or a close typo. Short answers ("ja") never match fuzzily."""
+    low = normalise(text)
+    if low.isdigit() and 1 <= int(low) <= len(options):
+        return options[int(low) - 1].value
+    names = option_names(options)
     if low in names:
         return names[low]
     words = set(re.findall(r"[\wäöüß'-]+", low))
     hits = {value for name, value in names.items() if name and name in words}
     if len(hits) == 1:
         return hits.pop()
-    best = process.extractOne(low, list(names), scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF)
+    if len(low) < MIN_FUZZY_CHARS or is_word(low, "affirm") or is_word(low, "deny"):
+        return None
+    best = process.extractOne(low, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     return names[best[0]] if best else None
 
 

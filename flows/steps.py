@@ -15,6 +15,7 @@ from bot.messages import Button
 from flows.definition import ErrorHandler, Flow, SlotDef, Step
 from flows.events import ConsentChanged, HandoffRequested
 from flows.run_base import MAX_STEPS_PER_TURN, RunBase
+from flows.slots import exact_option
 from flows.summary import (
     MISSING,
     lookup,
@@ -121,13 +122,15 @@ class StepsMixin(RunBase):
         return "next"
 
     def auto_pick(self, frame: dict[str, Any], slot: SlotDef) -> bool:
-        """A choice read from the backend with exactly one option needs no question."""
+        """A choice read from the backend needs no question if it has one option, or if
+        the message just named one of them exactly."""
         if slot.type != "choice" or slot.options_from is None:
             return False
         options = self.load_options(frame, slot)
-        if len(options) != 1:
+        named = exact_option(self.turn.text, options)  # "Eiscafé am Schloss" typed before
+        if len(options) != 1 and named is None:
             return False
-        frame["slots"][slot.name] = options[0].value
+        frame["slots"][slot.name] = named or options[0].value
         return True
 
     def after(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:

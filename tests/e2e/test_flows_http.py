@@ -225,3 +225,17 @@ def test_delete_my_data_hands_over_to_staff(chat) -> None:
     web = chat("de")
     assert "Soll ich Sie verbinden?" in web.send("Bitte lösche meine Daten")
     assert web.send("ja").startswith("Ich verbinde Sie mit dem Bürgerbüro.")
+
+
+def test_redeem_in_english_at_a_shop_named_exactly(chat) -> None:
+    web = chat("en")
+    assert web.send("I want to pay with my voucher").startswith("Which voucher")
+    assert web.send("AHS-DEMO-0005").startswith("Where are you paying?")
+    intro = web.send("Eiscafé am Schloss")
+    assert intro.startswith("Balance: €50.00. Shop: Eiscafé am Schloss.")
+    assert web.send("€7.50").startswith(
+        "Pay €7.50 at Eiscafé am Schloss with voucher AHS-DEMO-0005?"
+    )
+    receipt = web.send("yes")
+    assert receipt.startswith("Paid ✅ €7.50 at Eiscafé am Schloss.")
+    assert "Remaining balance: €42.50" in receipt

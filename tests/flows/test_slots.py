@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
+from flows.definition import Option
 from flows.slots import (
+    match_option,
     parse_amount,
     parse_date,
     parse_duration,
@@ -122,3 +124,17 @@ def test_typed_address_splits_the_house_number() -> None:
         "house_number": "12",
     }
     assert typed_address("Wallstr. 3a")["house_number"] == "3a"
+
+
+def test_choice_matching() -> None:
+    options = [
+        Option("1", {"de": "Eiscafé am Schloss, Schloßstraße 4", "en": "x", "nl": "x"}),
+        Option("163", {"de": "Eiscafé Jan, Van-Delden-Straße 36a", "en": "y", "nl": "y"}),
+        Option("Tretboot", {"de": "Tretboot", "en": "Pedal boat", "nl": "Waterfiets"}),
+    ]
+    assert match_option("Eiscafé am Schloss", options) == "1"  # the name before the comma
+    assert match_option("2", options) == "163"
+    assert match_option("pedal boat", options) == "Tretboot"
+    assert match_option("Tretbot", options) == "Tretboot"  # a typo
+    assert match_option("ja", options) is None  # never a fuzzy "Eiscafé Jan"
+    assert match_option("Ruderboot", options) is None
