@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
-from flows.definition import Option
+from flows.definition import Option, SlotDef
 from flows.slots import (
     match_option,
     parse_amount,
     parse_date,
     parse_duration,
+    parse_phone,
     parse_reference,
+    parse_text,
     parse_time,
     parse_yes_no,
     typed_address,
@@ -138,3 +140,15 @@ def test_choice_matching() -> None:
     assert match_option("Tretbot", options) == "Tretboot"  # a typo
     assert match_option("ja", options) is None  # never a fuzzy "Eiscafé Jan"
     assert match_option("Ruderboot", options) is None
+
+
+def test_phone_email_and_datetime_typed() -> None:
+    assert parse_phone("0151 2345678") == "+491512345678"
+    assert parse_phone("+31 6 12345678") == "+31612345678"
+    assert parse_phone("call me") is None
+    email = SlotDef("mail", "email", {}, {})
+    assert parse_text(email, "an Max.Muster@Example.de bitte", [], datetime(2026, 11, 20)) == (
+        "max.muster@example.de"
+    )
+    when = SlotDef("when", "datetime", {}, {})
+    assert parse_text(when, "Montag um 9:20", [], datetime(2026, 11, 20)) == "2026-11-23T09:20"
