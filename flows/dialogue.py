@@ -57,6 +57,12 @@ def registered_actions() -> set[str] | None:
     return set(ACTIONS) or None
 
 
+def _unusable_media(turn: Turn) -> bool:
+    """A voice note, video, sticker or file with no text: nothing the bot can read yet."""
+    usable = turn.text or turn.payload or turn.location
+    return bool(turn.media) and not usable and all(m.kind != "image" for m in turn.media)
+
+
 def _load_yaml(name: str) -> Any:
     return yaml.safe_load((DEFINITIONS_DIR / name).read_text(encoding="utf-8"))
 
@@ -99,6 +105,13 @@ class Dialogue:
                 return state, events + self._run(state, turn, services, lang, "reprompt")
 
         self._expire(state, events, turn, lang)
+        if _unusable_media(turn):
+            events.append(ReplySent(Reply(text=t("media.unsupported", lang))))
+            if state["flows"]:
+                run = FlowRun(self.flows, state, turn, services, lang, self.threshold)
+                run.reprompt()
+                events += run.events
+            return state, events
         intent, chosen = self._intent(turn)
         awaiting = state.pop("awaiting", None)
         state.pop("clarify", None)

@@ -450,3 +450,15 @@ def test_nearest_acceptance_points_for_a_shared_location() -> None:
         "Akzeptanzstellen in Ihrer Nähe:\n• Eiscafé am Schloss, Schloßstraße 4, 48683 Ahaus (120 m)"
     ]
     assert services.calls == [("merchants.nearest", {"lat": 52.0754, "lon": 7.0055, "limit": 5})]
+
+
+def test_voice_note_gets_a_polite_answer_and_the_open_question_again() -> None:
+    from bot.messages import Media
+
+    chat = Chat(boat_services())
+    chat.send("ich will ein Boot", intent="book_boat")
+    asked = chat.texts()[-1]
+    texts = chat.send(media=[Media(kind="audio", url="https://example.org/v.ogg")])
+    assert texts[0].startswith("Sprachnachrichten und Dateien kann ich noch nicht verstehen")
+    assert texts[-1] == asked and chat.frame["flow"] == "book_boat"
+    assert chat.send(media=[Media(kind="sticker")], lang="en")[0].startswith("I can't understand voice")
