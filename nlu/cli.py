@@ -53,6 +53,10 @@ def evaluate(
         realistic = evaluate(get_nlu(), load_heldout(REALISTIC_PATH))
     scores = cross_validate(load_dir(model_store.DATA_DIR)) if cv else None
     typer.echo(format_report(report, scores, realistic))
+    if realistic is not None:
+        both = evaluate(get_nlu(), load_heldout() + load_heldout(REALISTIC_PATH))
+        typer.echo(f"\nthreshold tuned on both files ({both.n} messages): {both.threshold:.2f} "
+                   "(nlu.CONFIDENCE_THRESHOLD is set from this)")
     if errors:
         for name, rep in (("held-out", report), ("realistic", realistic)):
             if rep is None:

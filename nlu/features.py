@@ -12,16 +12,6 @@ from dataclasses import dataclass
 
 from nlu.normalize import words
 
-#: Negation words (de/en/nl, normalised). "keine news mehr" and "news bitte" share their
-#: content words; marking the words after a negation ("neg:news") lets the model tell
-#: unsubscribe from subscribe, deny from affirm, without new keywords.
-NEGATIONS = frozenset(
-    "nicht nich net kein keine keinen keinem keiner keines nichts nie niemals ohne nix "
-    "no not dont don't never nothing without stop "
-    "niet geen nooit niks zonder".split()
-)
-NEGATION_SCOPE = 3
-
 
 @dataclass(frozen=True, slots=True)
 class Analyzer:
@@ -32,7 +22,6 @@ class Analyzer:
     char_max: int = 5
     use_words: bool = True
     use_chars: bool = True
-    negation: bool = False
 
     def __call__(self, text: str) -> list[str]:
         toks = words(text)
@@ -41,15 +30,6 @@ class Analyzer:
             feats.extend("w:" + t for t in toks)
             for n in range(2, self.word_ngrams + 1):
                 feats.extend("w:" + " ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
-        if self.negation:
-            scope = 0
-            for tok in toks:
-                if tok in NEGATIONS:
-                    feats.append("neg")
-                    scope = NEGATION_SCOPE
-                elif scope:
-                    feats.append("neg:" + tok)
-                    scope -= 1
         if self.use_chars:
             for tok in toks:
                 padded = f" {tok} "
