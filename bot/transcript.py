@@ -58,4 +58,6 @@ def message_view(message: Message) -> dict[str, Any]:
     }
     if reply.get("image_url"):
         view["image_url"] = reply["image_url"]
+    if message.direction == "in" and message.data.get("location"):
+        view["location"] = message.data["location"]
     return view

@@ -57,6 +57,9 @@ def registered_actions() -> set[str] | None:
     return set(ACTIONS) or None
 
 
+LOCATION_FLOW = "find_acceptance_point"
+
+
 def _unusable_media(turn: Turn) -> bool:
     """A voice note, video, sticker or file with no text: nothing the bot can read yet."""
     usable = turn.text or turn.payload or turn.location
@@ -123,7 +126,11 @@ class Dialogue:
             events.append(ReplySent(Reply(text=t("handoff.declined", lang))))
             return state, events
 
-        start = self._start_for(turn.payload) or self._typed_start(turn)
+        start = (
+            self._start_for(turn.payload)
+            or self._typed_start(turn)
+            or self._location_start(turn, state)
+        )
         if start is not None:
             state["flows"] = []  # a scanned code or an "apply now" button starts afresh
             return state, events + self._run(state, turn, services, lang, "start", *start)
@@ -182,6 +189,14 @@ class Dialogue:
         if turn.payload or not text or " " in text or text.startswith(FLOW_PAYLOAD):
             return None
         return self._start_for(text)
+
+    def _location_start(
+        self, turn: Turn, state: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A location shared out of the blue: the shops nearby are the likeliest wish."""
+        if turn.location is None or turn.text or turn.payload or state["flows"]:
+            return None
+        return (LOCATION_FLOW, {}) if LOCATION_FLOW in self.flows else None
 
     def _start_for(self, payload: str | None) -> tuple[str, dict[str, Any]] | None:
         """The flow (and preset slots) a `flow:NAME` or deep-link payload starts."""

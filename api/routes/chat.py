@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from api.deps import DbDep, EngineDep
 from bot.engine import Engine, Handled
-from bot.messages import Button, InboundMessage
+from bot.messages import Button, InboundMessage, Location
 from bot.metrics import HANDLE_SECONDS, INBOUND, REPLIES
 from bot.transcript import (
     WEB_CHANNEL,
@@ -38,6 +38,13 @@ WS_POLL_SECONDS = 0.5
 MAX_TEXT = 4000
 
 
+class SharedLocation(BaseModel):
+    """A position the citizen chose to share (report a problem, nearest shop)."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
 class ChatRequest(BaseModel):
     """One message from the web page (or any HTTP client)."""
 
@@ -48,6 +55,7 @@ class ChatRequest(BaseModel):
     message_id: str | None = Field(
         default=None, max_length=64, description="Client id; a repeated id gets no second reply."
     )
+    location: SharedLocation | None = None
 
 
 class ChatMessage(BaseModel):
@@ -81,7 +89,7 @@ def post_chat(body: ChatRequest, engine: EngineDep) -> ChatResponse:
     known = body.session_id is not None and _known(engine, body.session_id)
     session_id = body.session_id if known else secrets.token_urlsafe(24)
     text = _clean(body.text)
-    if not text and not body.payload:
+    if not text and not body.payload and body.location is None:
         if known:
             raise HTTPException(400, "Send 'text' or 'payload'; the message was empty.")
         body = body.model_copy(update={"payload": "intent:greet"})
@@ -146,7 +154,7 @@ async def _read_client(
                 await websocket.send_json({"error": exc.errors(include_url=False)[0]["msg"]})
                 continue
             text = _clean(body.text)
-            if text or body.payload:
+            if text or body.payload or body.location:
                 await run_in_threadpool(_handle, engine, session_id, text, body)
                 wake.set()
     except WebSocketDisconnect:
@@ -163,6 +171,7 @@ def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest) -> Ha
                 payload=body.payload,
                 provider_message_id=body.message_id,
                 language_hint=body.lang,
+                location=Location(**body.location.model_dump()) if body.location else None,
             )
         )
     INBOUND.labels(WEB_CHANNEL).inc()

@@ -3,11 +3,14 @@
   "use strict";
   const UI = {
     de: { title: "Unterhaltung", placeholder: "Nachricht schreiben …", send: "Senden", label: "Ihre Nachricht",
-          lang: "Sprache", error: "Die Nachricht konnte nicht gesendet werden. Bitte erneut versuchen.", image: "Bild vom Stadtbot" },
+          lang: "Sprache", error: "Die Nachricht konnte nicht gesendet werden. Bitte erneut versuchen.", image: "Bild vom Stadtbot",
+          locate: "Standort senden", located: "📍 Mein Standort", noLocation: "Der Standort ist nicht verfügbar. Schreiben Sie einfach die Adresse." },
     en: { title: "Conversation", placeholder: "Type a message …", send: "Send", label: "Your message",
-          lang: "Language", error: "The message could not be sent. Please try again.", image: "Image from Stadtbot" },
+          lang: "Language", error: "The message could not be sent. Please try again.", image: "Image from Stadtbot",
+          locate: "Send my location", located: "📍 My location", noLocation: "Location is not available. Just type the address." },
     nl: { title: "Gesprek", placeholder: "Typ een bericht …", send: "Verstuur", label: "Uw bericht",
-          lang: "Taal", error: "Het bericht kon niet worden verstuurd. Probeer het opnieuw.", image: "Afbeelding van Stadtbot" },
+          lang: "Taal", error: "Het bericht kon niet worden verstuurd. Probeer het opnieuw.", image: "Afbeelding van Stadtbot",
+          locate: "Locatie sturen", located: "📍 Mijn locatie", noLocation: "De locatie is niet beschikbaar. Typ gewoon het adres." },
   };
   const KEY = "stadtbot.session", LANG_KEY = "stadtbot.lang";
   const log = document.getElementById("log");
@@ -15,6 +18,7 @@
   const input = document.getElementById("text");
   const langSelect = document.getElementById("lang");
   const status = document.getElementById("status");
+  const locate = document.getElementById("locate");
   const seen = new Set();
   let sessionId = localStorage.getItem(KEY);
   // The bot detects the language from what is typed; only an explicit choice is sent.
@@ -32,9 +36,12 @@
     document.getElementById("text-label").textContent = ui.label;
     document.getElementById("lang-label").textContent = ui.lang;
     log.setAttribute("aria-label", ui.title);
+    locate.setAttribute("aria-label", ui.locate);
+    locate.title = ui.locate;
   }
 
   function render(msg) {
+    if (msg.direction === "in" && !msg.text && msg.location) msg = { ...msg, text: UI[lang].located };
     if (msg.direction === "in" && !msg.text) return;  // a tapped button or the opening call
     if (msg.id != null) {
       if (seen.has(msg.id)) return;
@@ -71,11 +78,11 @@
     item.scrollIntoView({ block: "end" });
   }
 
-  async function send({ text, payload }) {
+  async function send({ text, payload, location, shown }) {
     status.textContent = "";
-    const body = { text, payload, lang: chosen || undefined, message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
+    const body = { text, payload, location, lang: chosen || undefined, message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
     if (sessionId) body.session_id = sessionId;
-    if (text) render({ direction: "in", text });
+    if (text || shown) render({ direction: "in", text: text || shown });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const res = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
@@ -119,6 +126,14 @@
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  locate.addEventListener("click", () => {
+    if (!navigator.geolocation) { status.textContent = UI[lang].noLocation; return; }
+    navigator.geolocation.getCurrentPosition(
+      (pos) => send({ location: { latitude: pos.coords.latitude, longitude: pos.coords.longitude }, shown: UI[lang].located }),
+      () => { status.textContent = UI[lang].noLocation; },
+      { timeout: 10000, maximumAge: 60000 },
+    );
   });
   langSelect.addEventListener("change", () => {
     lang = chosen = langSelect.value;
