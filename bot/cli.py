@@ -147,6 +147,9 @@ def demo_load() -> None:
         counts["staff logins"] = _ensure_demo_logins(session)
     for name, count in counts.items():
         typer.echo(f"{name}: {count} new")
+    typer.echo("Demo logins (demo data only; never use them in production):")
+    for username, password, roles in DEMO_LOGINS:
+        typer.echo(f"  {username} / {password}  ({', '.join(roles)})")
 
 
 @app.command()
