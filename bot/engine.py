@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
 
 from actions.registry import ActionContext, run_action
+from bot.channels.payloads import choice_in
 from bot.db import transaction
 from bot.language import reply_language
 from bot.messages import InboundMessage, Reply
@@ -81,23 +82,33 @@ class Engine:
         self.understand = understand
         self.dialogue = dialogue
 
-    def handle(self, inbound: InboundMessage) -> Handled:
-        """Process one inbound message exactly once and return the replies it produced."""
+    def handle(self, inbound: InboundMessage, *, resolve_choices: bool = False) -> Handled:
+        """Process one inbound message exactly once and return the replies it produced.
+
+        One transaction per message: find (or, for a new sender, create) the contact and
+        lock its conversation, dedupe, parse, run the dialogue, write state, transcript
+        and outbox rows, commit. `resolve_choices` maps a typed answer ("2", a button's
+        title) to the payload of the buttons last shown (channels that render buttons
+        as a numbered list), read under the same lock.
+        """
         text = (inbound.text or "").strip()[: self.settings.max_message_chars]
         now_local = (inbound.received_at or utcnow()).astimezone(self.settings.tz)
-        contact_id, conversation_id, language = self._ensure_contact(inbound)
-        parse = self._parse(text, language, now_local)
 
         with transaction(self.db) as session:
-            conversation = self._lock(session, conversation_id)
-            contact = session.get(Contact, contact_id)
-            assert contact is not None  # created above and never deleted concurrently
+            contact, conversation = self._lock_contact(session, inbound)
+            contact_id, conversation_id = contact.id, conversation.id
+            assert contact_id is not None and conversation_id is not None
             if inbound.provider_message_id:
                 earlier = self._find_inbound(session, inbound)
                 if earlier is not None:
                     return Handled(
                         contact_id, conversation_id, self._replies_to(session, earlier), True
                     )
+            if resolve_choices and inbound.text and not inbound.payload:
+                choice = choice_in(session, conversation_id, inbound.text)
+                if choice is not None:
+                    inbound = inbound.model_copy(update={"payload": choice.payload})
+            parse = self._parse(text, contact.language, now_local)
 
             incoming = Message(
                 conversation_id=conversation_id,
@@ -167,7 +178,10 @@ class Engine:
         replies: list[SentReply] = []
         for event in events:
             if isinstance(event, ReplySent):
-                row = enqueue(session, contact, event.reply, reply_to_id=incoming.id)
+                row = enqueue(
+                    session, contact, event.reply, reply_to_id=incoming.id,
+                    conversation=conversation,
+                )
                 replies.append(SentReply(row.message_id, event.reply))
             elif isinstance(event, LanguageChanged):
                 contact.language, contact.language_locked = event.language, True
@@ -181,47 +195,48 @@ class Engine:
         }
         return replies
 
-    def _ensure_contact(self, inbound: InboundMessage) -> tuple[int, int, str | None]:
-        """Get or create the contact and its conversation, safe against concurrent firsts."""
-        with transaction(self.db) as session:
-            _insert_ignore(
-                session,
-                Contact,
-                channel=inbound.channel,
-                channel_user_id=inbound.sender_id,
-                language_locked=False,
-                consent_broadcasts=False,
-                created_at=utcnow(),
-            )
-            contact = session.exec(
-                select(Contact).where(
-                    Contact.channel == inbound.channel, Contact.channel_user_id == inbound.sender_id
-                )
-            ).one()
-            _insert_ignore(
-                session,
-                Conversation,
-                contact_id=contact.id,
-                mode="bot",
-                state={},
-                message_count=0,
-                updated_at=utcnow(),
-            )
-            conversation = session.exec(
-                select(Conversation).where(Conversation.contact_id == contact.id)
-            ).one()
-            return contact.id, conversation.id, contact.language  # type: ignore[return-value]
-
     @staticmethod
-    def _lock(session: Session, conversation_id: int) -> Conversation:
-        """Lock the conversation row so its turns never interleave (SQLite: no-op beyond
-        BEGIN IMMEDIATE, which already serialises writers)."""
-        return session.exec(
-            select(Conversation)
-            .where(Conversation.id == conversation_id)
-            .with_for_update()
+    def _lock_contact(session: Session, inbound: InboundMessage) -> tuple[Contact, Conversation]:
+        """The sender's contact and its conversation, the conversation row locked so its
+        turns never interleave (PostgreSQL `FOR UPDATE`; on SQLite `BEGIN IMMEDIATE`
+        already serialises writers). A first message creates both, safe against
+        concurrent firsts (INSERT … ON CONFLICT DO NOTHING, then read again)."""
+        query = (
+            select(Contact, Conversation)
+            .join(Conversation, Conversation.contact_id == Contact.id)  # type: ignore[arg-type]
+            .where(
+                Contact.channel == inbound.channel, Contact.channel_user_id == inbound.sender_id
+            )
+            .with_for_update(of=Conversation)  # type: ignore[arg-type]
             .execution_options(populate_existing=True)
+        )
+        found = session.exec(query).first()
+        if found is not None:
+            return found
+        _insert_ignore(
+            session,
+            Contact,
+            channel=inbound.channel,
+            channel_user_id=inbound.sender_id,
+            language_locked=False,
+            consent_broadcasts=False,
+            created_at=utcnow(),
+        )
+        contact_id = session.exec(
+            select(Contact.id).where(
+                Contact.channel == inbound.channel, Contact.channel_user_id == inbound.sender_id
+            )
         ).one()
+        _insert_ignore(
+            session,
+            Conversation,
+            contact_id=contact_id,
+            mode="bot",
+            state={},
+            message_count=0,
+            updated_at=utcnow(),
+        )
+        return session.exec(query).one()
 
     @staticmethod
     def _find_inbound(session: Session, inbound: InboundMessage) -> Message | None:
