@@ -11,11 +11,13 @@ loses nothing: an expired lease makes the row claimable again.
 
 The duplicate window: a row is sent twice only if the process dies (or its lease runs
 out) after the provider accepted the message and before the `sent` status commits.
-Each result is recorded in its own short transaction right after its HTTP call
-returns, so the window is the time of one local commit (about a millisecond on
-PostgreSQL, a few on SQLite) per message in flight; at most DISPATCH_CONCURRENCY rows
-are in flight per worker. None of the three providers offers an idempotency key that
-would close it.
+Results are recorded as the HTTP calls return: the dispatcher thread waits for the
+first finished send and writes every result that has finished by then in one short
+transaction (group commit), then waits again. So a result waits at most for the
+commit already in progress plus its own: the window is about two local commits (a
+few milliseconds on PostgreSQL and SQLite) per message in flight; at most
+DISPATCH_CONCURRENCY rows are in flight per worker. None of the three providers
+offers an idempotency key that would close it.
 
 Order: a row is claimable only when no earlier row of the same contact is still
 `pending` or `sending`, so a citizen's messages go out one at a time, in order, even
@@ -33,7 +35,8 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import timedelta
 
 from prometheus_client import Counter
@@ -123,7 +126,7 @@ class Dispatcher:
         for adapter in self.adapters.values():
             jobs = self.claim(adapter)
             if jobs:
-                list(self._pool.map(lambda job, a=adapter: self._deliver(a, job), jobs))
+                self._send_all(adapter, jobs)
             claimed += len(jobs)
         return claimed
 
@@ -209,59 +212,86 @@ class Dispatcher:
 
     # --- sending and recording -----------------------------------------------------
 
-    def _deliver(self, adapter: ChannelAdapter, job: OutboundJob) -> None:
+    def _send_all(self, adapter: ChannelAdapter, jobs: list[OutboundJob]) -> None:
+        """Send the claimed rows concurrently; record the results as they come in, all
+        results that finished meanwhile in one transaction (group commit)."""
+        pending = {self._pool.submit(self._attempt, adapter, job) for job in jobs}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            self._record(adapter, [future.result() for future in done])
+
+    @staticmethod
+    def _attempt(adapter: ChannelAdapter, job: OutboundJob) -> _Outcome:
         try:
             delivery = adapter.send(job)
         except TransientError as exc:
-            self._retry(adapter, job, exc)
+            return _Outcome(job, "retry", error=exc)
         except PermanentError as exc:
-            self._finish(job, "failed", error=exc.reason)
+            return _Outcome(job, "failed", reason=exc.reason)
         except HoldMessage as exc:
-            self._finish(job, "held", error=exc.reason)
+            return _Outcome(job, "held", reason=exc.reason)
         except Exception as exc:  # an adapter bug must not lose the row: retry later
             log.exception("adapter %s crashed on outbox %s", adapter.name, job.id)
-            self._retry(adapter, job, TransientError(f"{type(exc).__name__}: {exc}"))
-        else:
-            self._finish(job, "sent", delivery=delivery)
+            return _Outcome(job, "retry", error=TransientError(f"{type(exc).__name__}: {exc}"))
+        return _Outcome(job, "sent", delivery=delivery)
 
-    def _finish(
-        self, job: OutboundJob, status: str, *, delivery: Delivery | None = None,
-        error: str | None = None,
-    ) -> None:
+    def _record(self, adapter: ChannelAdapter, outcomes: list[_Outcome]) -> None:
+        """Write the outcomes of finished sends in one short transaction."""
+        done: list[tuple[OutboundJob, str, str | None]] = []
         with transaction(self.db) as session:
-            row = session.get(Outbox, job.id)
-            if row is None:
-                return
-            row.status, row.last_error = status, error
-            if delivery is not None:
-                row.provider_message_id = delivery.provider_message_id
-                row.provider_status = delivery.provider_status
-                row.sent_at = utcnow()
-            session.add(row)
-        SENDS.labels(job.channel, status).inc()
-        if error:
-            log.warning("outbox %s %s: %s", job.id, status, error)
+            rows = {
+                row.id: row
+                for row in session.exec(
+                    select(Outbox).where(
+                        Outbox.id.in_([o.job.id for o in outcomes])  # type: ignore[union-attr]
+                    )
+                ).all()
+            }
+            for outcome in outcomes:
+                row = rows.get(outcome.job.id)
+                if row is None:
+                    continue
+                if outcome.status == "retry":
+                    assert outcome.error is not None
+                    done.append(self._retry_in(session, adapter, row, outcome.job, outcome.error))
+                else:
+                    self._finish_in(row, outcome.status, outcome.delivery, outcome.reason)
+                    done.append((outcome.job, outcome.status, outcome.reason))
+                session.add(row)
+        for job, status, reason in done:
+            SENDS.labels(job.channel, status).inc()
+            if status == "retry":
+                log.info("outbox %s retry: %s", job.id, reason)
+            elif reason:
+                log.warning("outbox %s %s: %s", job.id, status, reason)
 
-    def _retry(self, adapter: ChannelAdapter, job: OutboundJob, exc: TransientError) -> None:
+    @staticmethod
+    def _finish_in(
+        row: Outbox, status: str, delivery: Delivery | None, error: str | None
+    ) -> None:
+        row.status, row.last_error = status, error
+        if delivery is not None:
+            row.provider_message_id = delivery.provider_message_id
+            row.provider_status = delivery.provider_status
+            row.sent_at = utcnow()
+
+    def _retry_in(
+        self, session: Session, adapter: ChannelAdapter, row: Outbox, job: OutboundJob,
+        exc: TransientError,
+    ) -> tuple[OutboundJob, str, str | None]:
         if job.attempts >= self.settings.dispatch_max_attempts:
             reason = f"gave up after {job.attempts} attempts: {exc.reason}"
-            self._finish(job, "failed", error=reason)
-            return
+            self._finish_in(row, "failed", None, reason)
+            return job, "failed", reason
         delay = self.backoff(job.attempts, exc.retry_after)
-        with transaction(self.db) as session:
-            row = session.get(Outbox, job.id)
-            if row is None:
-                return
-            row.status, row.last_error = "pending", exc.reason
-            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            if exc.parts_done:
-                row.body = {**row.body, "parts_done": exc.parts_done}
-            session.add(row)
-            rate = adapter.rate()
-            if exc.retry_after and rate is not None:
-                ratelimit.pause(session, rate, exc.retry_after)
-        SENDS.labels(job.channel, "retry").inc()
-        log.info("outbox %s retry in %.1fs: %s", job.id, delay, exc.reason)
+        row.status, row.last_error = "pending", exc.reason
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        if exc.parts_done:
+            row.body = {**row.body, "parts_done": exc.parts_done}
+        rate = adapter.rate()
+        if exc.retry_after and rate is not None:
+            ratelimit.pause(session, rate, exc.retry_after)
+        return job, "retry", f"in {delay:.1f}s: {exc.reason}"
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Exponential backoff with full jitter in [½, 1] of the step; a provider's
@@ -270,6 +300,17 @@ class Dispatcher:
             return retry_after * random.uniform(1.0, 1.1)
         step = self.settings.dispatch_backoff_seconds * 2 ** max(0, attempts - 1)
         return min(self.settings.dispatch_backoff_max_seconds, step) * random.uniform(0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one send attempt came to, before it is recorded."""
+
+    job: OutboundJob
+    status: str  # "sent", "failed", "held" or "retry"
+    delivery: Delivery | None = None
+    reason: str | None = None
+    error: TransientError | None = None
 
 
 def _job(outbox: Outbox, last_inbound_at) -> OutboundJob:  # type: ignore[no-untyped-def]

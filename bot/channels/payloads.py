@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
@@ -72,13 +73,18 @@ def last_buttons(session: Session, channel: str, sender_id: str) -> list[Button]
     return conversation_buttons(session, conversation_id)
 
 
+_RECENT = (
+    select(Message.direction, Message.data)
+    .where(Message.conversation_id == bindparam("conversation_id"))
+    .order_by(Message.id.desc())  # type: ignore[union-attr]
+    .limit(10)
+)
+
+
 def conversation_buttons(session: Session, conversation_id: int) -> list[Button]:
     """`last_buttons` for a conversation already at hand (the engine's locked row)."""
-    recent = session.exec(
-        select(Message.direction, Message.data)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc())  # type: ignore[union-attr]
-        .limit(10)
+    recent = session.exec(  # type: ignore[call-overload]
+        _RECENT, params={"conversation_id": conversation_id}
     ).all()
     for direction, data in recent:
         if direction == "in":
