@@ -188,6 +188,24 @@ class Process:
             await asyncio.sleep(0.1)
         raise RuntimeError("server did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server and its worker processes so far."""
+        pids, total = {self.proc.pid}, 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.add(int(stat.parent.name))
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -287,11 +305,15 @@ async def run(args: argparse.Namespace) -> dict:
                 await r.read()
 
             # Throughput.
+            cpu = bare.cpu_seconds()
             _, _, elapsed_bare = await fire(session, bare.url, bodies(), None)
+            results["bare_cpu_ms_per_msg"] = round((bare.cpu_seconds() - cpu) / n * 1000, 2)
+            cpu = app.cpu_seconds()
             start = time.monotonic()
             await fire(session, app.url, bodies(), None)
             delivered = await wait_sent(session, graph.url, n)
             elapsed_full = time.monotonic() - start
+            results["full_cpu_ms_per_msg"] = round((app.cpu_seconds() - cpu) / n * 1000, 2)
             results["bare_msgs_per_s"] = round(n / elapsed_bare)
             results["full_msgs_per_s"] = round(delivered / elapsed_full)
             results["full_delivered"] = delivered
