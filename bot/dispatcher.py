@@ -38,11 +38,12 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, exists, func
+from sqlalchemy import and_, bindparam, exists, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine as DbEngine
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot import ratelimit
@@ -142,44 +143,21 @@ class Dispatcher:
                 limit = min(limit, ratelimit.available(session, rate))
                 if limit <= 0:
                     return []
-            rows = list(session.exec(self._due(session, adapter.name, now, limit)).all())
+            rows = session.execute(
+                _due_statement(session.get_bind().dialect.name),
+                {"channel": adapter.name, "now": now, "limit": limit},
+            ).all()
             rows = self._within_chat_limit(session, adapter, rows, now)
-            lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
-            jobs = []
-            for outbox, last_inbound_at in rows:
-                outbox.status, outbox.next_attempt_at = "sending", lease
-                outbox.attempts += 1
-                session.add(outbox)
-                jobs.append(_job(outbox, last_inbound_at))
+            if rows:
+                lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
+                session.execute(
+                    _LEASE, [{"b_id": r.id, "b_attempts": r.attempts + 1} for r in rows]
+                )
+                session.execute(_LEASE_TIME, {"lease": lease, "ids": [r.id for r in rows]})
+            jobs = [_job(r) for r in rows]
             if rate is not None:
                 ratelimit.take(session, rate, len(jobs))
         return jobs
-
-    @staticmethod
-    def _due(session: Session, channel: str, now, limit: int):  # type: ignore[no-untyped-def]
-        earlier = aliased(Outbox)
-        blocked = exists().where(
-            and_(
-                earlier.contact_id == Outbox.contact_id,
-                earlier.id < Outbox.id,
-                earlier.status.in_(OPEN),  # type: ignore[attr-defined]
-            )
-        )
-        query = (
-            select(Outbox, Contact.last_inbound_at)
-            .join(Contact, Contact.id == Outbox.contact_id)  # type: ignore[arg-type]
-            .where(
-                Outbox.channel == channel,
-                Outbox.status.in_(OPEN),  # type: ignore[attr-defined]
-                Outbox.next_attempt_at <= now,
-                ~blocked,
-            )
-            .order_by(Outbox.id)  # type: ignore[arg-type]
-            .limit(limit)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Outbox)  # type: ignore[arg-type]
-        return query
 
     @staticmethod
     def _within_chat_limit(session: Session, adapter: ChannelAdapter, rows: list, now) -> list:  # type: ignore[no-untyped-def]
@@ -189,7 +167,7 @@ class Dispatcher:
             return rows
         burst, seconds = limit
         since = now - timedelta(seconds=seconds)
-        contact_ids = [outbox.contact_id for outbox, _ in rows]
+        contact_ids = [row.contact_id for row in rows]
         recent = dict(
             session.exec(
                 select(Outbox.contact_id, func.count())
@@ -201,14 +179,15 @@ class Dispatcher:
                 .group_by(Outbox.contact_id)
             ).all()
         )
-        ready = []
-        for outbox, last_inbound_at in rows:
-            if recent.get(outbox.contact_id, 0) >= burst:
-                outbox.next_attempt_at = now + timedelta(seconds=seconds / burst)
-                session.add(outbox)
-            else:
-                ready.append((outbox, last_inbound_at))
-        return ready
+        ready, deferred = [], []
+        for row in rows:
+            (deferred if recent.get(row.contact_id, 0) >= burst else ready).append(row.id)
+        if deferred:
+            session.execute(
+                _DEFER,
+                {"ids": deferred, "when": now + timedelta(seconds=seconds / burst)},
+            )
+        return [row for row in rows if row.id in set(ready)]
 
     # --- sending and recording -----------------------------------------------------
 
@@ -238,26 +217,40 @@ class Dispatcher:
     def _record(self, adapter: ChannelAdapter, outcomes: list[_Outcome]) -> None:
         """Write the outcomes of finished sends in one short transaction."""
         done: list[tuple[OutboundJob, str, str | None]] = []
+        sent, closed = [], []
+        retries = [o for o in outcomes if o.status == "retry"]
+        for o in outcomes:
+            if o.status == "sent":
+                delivery = o.delivery or Delivery(None)
+                sent.append({
+                    "b_id": o.job.id, "pmid": delivery.provider_message_id,
+                    "pstatus": delivery.provider_status, "sent_at": utcnow(),
+                })
+                done.append((o.job, "sent", None))
+            elif o.status != "retry":
+                closed.append({"b_id": o.job.id, "status": o.status, "error": o.reason})
+                done.append((o.job, o.status, o.reason))
         with transaction(self.db) as session:
-            rows = {
-                row.id: row
-                for row in session.exec(
-                    select(Outbox).where(
-                        Outbox.id.in_([o.job.id for o in outcomes])  # type: ignore[union-attr]
-                    )
-                ).all()
-            }
-            for outcome in outcomes:
-                row = rows.get(outcome.job.id)
-                if row is None:
-                    continue
-                if outcome.status == "retry":
+            if sent:
+                session.execute(_SENT, sent)
+            if closed:
+                session.execute(_CLOSED, closed)
+            if retries:
+                rows = {
+                    row.id: row
+                    for row in session.exec(
+                        select(Outbox).where(
+                            Outbox.id.in_([o.job.id for o in retries])  # type: ignore[union-attr]
+                        )
+                    ).all()
+                }
+                for outcome in retries:
+                    row = rows.get(outcome.job.id)
+                    if row is None:
+                        continue
                     assert outcome.error is not None
                     done.append(self._retry_in(session, adapter, row, outcome.job, outcome.error))
-                else:
-                    self._finish_in(row, outcome.status, outcome.delivery, outcome.reason)
-                    done.append((outcome.job, outcome.status, outcome.reason))
-                session.add(row)
+                    session.add(row)
         for job, status, reason in done:
             SENDS.labels(job.channel, status).inc()
             if status == "retry":
@@ -313,16 +306,79 @@ class _Outcome:
     error: TransientError | None = None
 
 
-def _job(outbox: Outbox, last_inbound_at) -> OutboundJob:  # type: ignore[no-untyped-def]
+def _job(row) -> OutboundJob:  # type: ignore[no-untyped-def]
     return OutboundJob(
-        id=outbox.id,  # type: ignore[arg-type]
-        contact_id=outbox.contact_id,
-        channel=outbox.channel,
-        recipient=outbox.recipient,
-        body=dict(outbox.body),
-        attempts=outbox.attempts,
-        last_inbound_at=last_inbound_at,
+        id=row.id,
+        contact_id=row.contact_id,
+        channel=row.channel,
+        recipient=row.recipient,
+        body=dict(row.body),
+        attempts=row.attempts + 1,
+        last_inbound_at=row.last_inbound_at,
     )
+
+
+# Statements built once (building them costs more than running the cached ones).
+_T = Outbox.__table__  # type: ignore[attr-defined]
+_LEASE = update(_T).where(_T.c.id == bindparam("b_id")).values(attempts=bindparam("b_attempts"))
+_LEASE_TIME = (
+    update(_T)
+    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sending", next_attempt_at=bindparam("lease"))
+)
+_DEFER = (
+    update(_T)
+    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("when"))
+)
+_SENT = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"))
+    .values(
+        status="sent", last_error=None, provider_message_id=bindparam("pmid"),
+        provider_status=bindparam("pstatus"), sent_at=bindparam("sent_at"),
+    )
+)
+_CLOSED = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"))
+    .values(status=bindparam("status"), last_error=bindparam("error"))
+)
+_DUE: dict[str, Any] = {}
+
+
+def _due_statement(dialect: str):  # type: ignore[no-untyped-def]
+    """Due rows of a channel whose contact has no earlier open row, oldest first."""
+    query = _DUE.get(dialect)
+    if query is None:
+        earlier = _T.alias("earlier")
+        blocked = exists().where(
+            and_(
+                earlier.c.contact_id == _T.c.contact_id,
+                earlier.c.id < _T.c.id,
+                earlier.c.status.in_(OPEN),
+            )
+        )
+        contact = Contact.__table__  # type: ignore[attr-defined]
+        query = (
+            sa_select(
+                _T.c.id, _T.c.contact_id, _T.c.channel, _T.c.recipient, _T.c.body,
+                _T.c.attempts, contact.c.last_inbound_at,
+            )
+            .join(contact, contact.c.id == _T.c.contact_id)
+            .where(
+                _T.c.channel == bindparam("channel"),
+                _T.c.status.in_(OPEN),
+                _T.c.next_attempt_at <= bindparam("now"),
+                ~blocked,
+            )
+            .order_by(_T.c.id)
+            .limit(bindparam("limit"))
+        )
+        if dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=_T)
+        _DUE[dialect] = query
+    return query
 
 
 def drain(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
