@@ -270,12 +270,24 @@ def pct(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
+def fresh_postgres(url: str) -> str:
+    """A new, empty database next to TEST_DATABASE_URL's (rows left by tests or earlier
+    runs would be sent too and counted)."""
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS stadtbot_bench_channels")
+        conn.execute("CREATE DATABASE stadtbot_bench_channels")
+    return f"{base}/stadtbot_bench_channels"
+
+
 async def run(args: argparse.Namespace) -> dict:
     import aiohttp
 
     from bot.migrate import upgrade
 
-    url = (os.environ["TEST_DATABASE_URL"] if args.db == "postgres"
+    url = (fresh_postgres(os.environ["TEST_DATABASE_URL"]) if args.db == "postgres"
            else f"sqlite:///{tempfile.mkdtemp()}/bench.db")
     upgrade(url)
     workers = args.workers or (2 if args.db == "postgres" else 1)

@@ -99,6 +99,13 @@ class Engine:
             contact, conversation, earlier_id = self._lock_contact(session, inbound)
             contact_id, conversation_id = contact.id, conversation.id
             assert contact_id is not None and conversation_id is not None
+            if inbound.provider_message_id and session.get_bind().dialect.name != "sqlite":
+                # PostgreSQL: the lock query's snapshot predates a wait for the row lock,
+                # so a redelivery committed meanwhile is only seen by a new statement.
+                earlier_id = session.exec(  # type: ignore[call-overload]
+                    _EARLIER_DELIVERY_ROW,
+                    params={"channel": inbound.channel, "pmid": inbound.provider_message_id},
+                ).first()
             if inbound.provider_message_id and earlier_id is not None:
                 return Handled(
                     contact_id, conversation_id, self._replies_to(session, earlier_id), True
@@ -259,7 +266,7 @@ class Engine:
 
 
 # Built once: statement construction costs more than the cached execution.
-_EARLIER_DELIVERY = (
+_EARLIER_DELIVERY_ROW = (
     select(Message.id)
     .where(
         Message.channel == bindparam("channel"),
@@ -267,8 +274,10 @@ _EARLIER_DELIVERY = (
         Message.provider_message_id == bindparam("pmid"),
     )
     .limit(1)
-    .scalar_subquery()
 )
+# On SQLite (BEGIN IMMEDIATE: nothing commits while we wait) dedupe rides along with
+# the lock query; see `handle` for PostgreSQL.
+_EARLIER_DELIVERY = _EARLIER_DELIVERY_ROW.scalar_subquery()
 _LOCK_CONTACT = (
     select(Contact, Conversation, _EARLIER_DELIVERY)
     .join(Conversation, Conversation.contact_id == Contact.id)  # type: ignore[arg-type]
