@@ -80,6 +80,7 @@ class Dispatcher:
             max_workers=max(1, settings.dispatch_concurrency), thread_name_prefix="send"
         )
         self._thread: threading.Thread | None = None
+        self._results: dict[str, list[_Outcome]] = {}
 
     # --- running -------------------------------------------------------------------
 
@@ -99,6 +100,13 @@ class Dispatcher:
             if not busy:
                 self._wake.wait(self.settings.dispatch_poll_seconds)
                 self._wake.clear()
+        self._flush_quietly()
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush_results()
+        except Exception:  # the rows' leases run out and they are sent again
+            log.exception("could not record the last results")
 
     def start(self) -> threading.Thread:
         """Run in a daemon thread (the in-process dispatcher of `serve`)."""
@@ -118,45 +126,69 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
         self._pool.shutdown(wait=True)
+        self._flush_quietly()
         for adapter in self.adapters.values():
             adapter.close()
 
     def run_once(self) -> int:
-        """One round over every channel; returns how many rows it sent or rescheduled."""
+        """One round over every channel; returns how many rows it sent or rescheduled.
+
+        The results of a batch's last sends are recorded in the transaction that claims
+        the next batch (one transaction per batch instead of two), which follows at
+        once; only a failed claim transaction leaves them for the next try."""
         claimed = 0
         for adapter in self.adapters.values():
-            jobs = self.claim(adapter)
+            results = self._results.get(adapter.name, [])
+            jobs = self.claim(adapter, results)
+            self._results[adapter.name] = []
             if jobs:
-                self._send_all(adapter, jobs)
+                self._results[adapter.name] = self._send_all(adapter, jobs)
             claimed += len(jobs)
         return claimed
 
+    def flush_results(self) -> None:
+        """Record results still held for the next claim (on stop)."""
+        for adapter in self.adapters.values():
+            results = self._results.get(adapter.name)
+            if results:
+                self._record(adapter, results)
+                self._results[adapter.name] = []
+
     # --- claiming ------------------------------------------------------------------
 
-    def claim(self, adapter: ChannelAdapter) -> list[OutboundJob]:
-        """Lease up to one batch of due rows, at most one per contact, within the rate."""
+    def claim(
+        self, adapter: ChannelAdapter, results: list[_Outcome] | None = None
+    ) -> list[OutboundJob]:
+        """Lease up to one batch of due rows, at most one per contact, within the rate;
+        first record `results` of earlier sends in the same transaction."""
         now = utcnow()
         with transaction(self.db) as session:
-            limit = self.settings.dispatch_batch_size
-            rate = adapter.rate()
-            if rate is not None:
-                limit = min(limit, ratelimit.available(session, rate))
-                if limit <= 0:
-                    return []
-            rows = session.execute(
-                _due_statement(session.get_bind().dialect.name),
-                {"channel": adapter.name, "now": now, "limit": limit},
-            ).all()
-            rows = self._within_chat_limit(session, adapter, rows, now)
-            if rows:
-                lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
-                session.execute(
-                    _LEASE, [{"b_id": r.id, "b_attempts": r.attempts + 1} for r in rows]
-                )
-                session.execute(_LEASE_TIME, {"lease": lease, "ids": [r.id for r in rows]})
-            jobs = [_job(r) for r in rows]
-            if rate is not None:
-                ratelimit.take(session, rate, len(jobs))
+            done = self._record_in(session, adapter, results) if results else []
+            jobs = self._claim_in(session, adapter, now)
+        self._count(done)
+        return jobs
+
+    def _claim_in(self, session: Session, adapter: ChannelAdapter, now) -> list[OutboundJob]:  # type: ignore[no-untyped-def]
+        limit = self.settings.dispatch_batch_size
+        rate = adapter.rate()
+        if rate is not None:
+            limit = min(limit, ratelimit.available(session, rate))
+            if limit <= 0:
+                return []
+        rows = session.execute(
+            _due_statement(session.get_bind().dialect.name),
+            {"channel": adapter.name, "now": now, "limit": limit},
+        ).all()
+        rows = self._within_chat_limit(session, adapter, rows, now)
+        if rows:
+            lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
+            session.execute(
+                _LEASE, [{"b_id": r.id, "b_attempts": r.attempts + 1} for r in rows]
+            )
+            session.execute(_LEASE_TIME, {"lease": lease, "ids": [r.id for r in rows]})
+        jobs = [_job(r) for r in rows]
+        if rate is not None:
+            ratelimit.take(session, rate, len(jobs))
         return jobs
 
     @staticmethod
@@ -191,13 +223,17 @@ class Dispatcher:
 
     # --- sending and recording -----------------------------------------------------
 
-    def _send_all(self, adapter: ChannelAdapter, jobs: list[OutboundJob]) -> None:
+    def _send_all(self, adapter: ChannelAdapter, jobs: list[OutboundJob]) -> list[_Outcome]:
         """Send the claimed rows concurrently; record the results as they come in, all
-        results that finished meanwhile in one transaction (group commit)."""
+        results that finished meanwhile in one transaction (group commit). The last
+        group is returned, to be recorded with the next claim."""
         pending = {self._pool.submit(self._attempt, adapter, job) for job in jobs}
-        while pending:
+        while True:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            self._record(adapter, [future.result() for future in done])
+            outcomes = [future.result() for future in done]
+            if not pending:
+                return outcomes
+            self._record(adapter, outcomes)
 
     @staticmethod
     def _attempt(adapter: ChannelAdapter, job: OutboundJob) -> _Outcome:
@@ -216,6 +252,13 @@ class Dispatcher:
 
     def _record(self, adapter: ChannelAdapter, outcomes: list[_Outcome]) -> None:
         """Write the outcomes of finished sends in one short transaction."""
+        with transaction(self.db) as session:
+            done = self._record_in(session, adapter, outcomes)
+        self._count(done)
+
+    def _record_in(
+        self, session: Session, adapter: ChannelAdapter, outcomes: list[_Outcome]
+    ) -> list[tuple[OutboundJob, str, str | None]]:
         done: list[tuple[OutboundJob, str, str | None]] = []
         sent, closed = [], []
         retries = [o for o in outcomes if o.status == "retry"]
@@ -230,27 +273,30 @@ class Dispatcher:
             elif o.status != "retry":
                 closed.append({"b_id": o.job.id, "status": o.status, "error": o.reason})
                 done.append((o.job, o.status, o.reason))
-        with transaction(self.db) as session:
-            if sent:
-                session.execute(_SENT, sent)
-            if closed:
-                session.execute(_CLOSED, closed)
-            if retries:
-                rows = {
-                    row.id: row
-                    for row in session.exec(
-                        select(Outbox).where(
-                            Outbox.id.in_([o.job.id for o in retries])  # type: ignore[union-attr]
-                        )
-                    ).all()
-                }
-                for outcome in retries:
-                    row = rows.get(outcome.job.id)
-                    if row is None:
-                        continue
-                    assert outcome.error is not None
-                    done.append(self._retry_in(session, adapter, row, outcome.job, outcome.error))
-                    session.add(row)
+        if sent:
+            session.execute(_SENT, sent)
+        if closed:
+            session.execute(_CLOSED, closed)
+        if retries:
+            rows = {
+                row.id: row
+                for row in session.exec(
+                    select(Outbox).where(
+                        Outbox.id.in_([o.job.id for o in retries])  # type: ignore[union-attr]
+                    )
+                ).all()
+            }
+            for outcome in retries:
+                row = rows.get(outcome.job.id)
+                if row is None:
+                    continue
+                assert outcome.error is not None
+                done.append(self._retry_in(session, adapter, row, outcome.job, outcome.error))
+                session.add(row)
+        return done
+
+    @staticmethod
+    def _count(done: list[tuple[OutboundJob, str, str | None]]) -> None:
         for job, status, reason in done:
             SENDS.labels(job.channel, status).inc()
             if status == "retry":
@@ -386,3 +432,4 @@ def drain(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and dispatcher.run_once():
         pass
+    dispatcher.flush_results()
