@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import math
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -115,16 +114,11 @@ def _load(spec: str, demo: type) -> Any:
         raise RuntimeError(f"provider {spec!r} cannot be loaded: {exc}") from exc
 
 
-def _setting(settings: Settings, key: str) -> str:
-    """A provider key from Settings once the integrator adds it, else the environment."""
-    return str(getattr(settings, key, None) or os.environ.get(key.upper(), "demo"))
-
-
 def parking_provider(settings: Settings) -> ParkingProvider:
     """The configured parking provider (PARKING_PROVIDER)."""
-    return _load(_setting(settings, "parking_provider"), DemoParking)  # type: ignore[no-any-return]
+    return _load(settings.parking_provider, DemoParking)  # type: ignore[no-any-return]
 
 
 def weather_provider(settings: Settings) -> WeatherProvider:
     """The configured weather provider (WEATHER_PROVIDER)."""
-    return _load(_setting(settings, "weather_provider"), DemoWeather)  # type: ignore[no-any-return]
+    return _load(settings.weather_provider, DemoWeather)  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
-from api.routes import cases, chat, health, login, merchant, qr, staff, webhooks
+from api.routes import cases, chat, health, login, merchant, nlu, qr, staff, webhooks
 from bot.engine import Engine
 from bot.runtime import build_engine
 from bot.settings import Settings, get_settings
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.add_middleware(BodySizeLimit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (health, chat, login, staff, webhooks, qr, merchant, cases)
+    routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases)
     for module in routers:
         app.include_router(module.router)
 

@@ -8,6 +8,7 @@ import typer
 
 from actions.cli import case_app, demo_lookups, qr_command, reminders_app
 from bot.settings import get_settings
+from nlu.cli import nlu_app
 
 app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -21,6 +22,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(case_app, name="case")
 app.add_typer(reminders_app, name="reminders")
 app.command("qr")(qr_command)
+app.add_typer(nlu_app, name="nlu")
 demo_app.command("lookups")(demo_lookups)
 
 DEMO_LOGINS = (

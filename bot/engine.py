@@ -31,6 +31,7 @@ from bot.outbox import enqueue
 from bot.settings import Settings
 from flows.dialogue import Dialogue
 from flows.events import (
+    ConsentChanged,
     Event,
     FallbackRecorded,
     HandoffRequested,
@@ -38,6 +39,7 @@ from flows.events import (
     ReplySent,
 )
 from flows.turn import Turn
+from nlu.review import record_fallback
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +192,17 @@ class Engine:
                 contact.language, contact.language_locked = event.language, True
             elif isinstance(event, HandoffRequested):
                 conversation.mode = "human"
+            elif isinstance(event, ConsentChanged):
+                contact.consent_broadcasts = event.broadcasts
             elif isinstance(event, FallbackRecorded):
                 data["fallback"] = True
+                record_fallback(
+                    session,
+                    contact_id=contact.id,
+                    text=event.text,
+                    language=event.language,
+                    ranking=event.ranking,
+                )
         data["events"] = [e.as_dict() for e in events if not isinstance(e, ReplySent)]
         incoming.data = data
         conversation.state = state

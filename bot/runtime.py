@@ -19,5 +19,7 @@ def build_engine(
     if understand is None:
         nlu.get_nlu()
         understand = nlu.parse
-    dialogue = Dialogue(threshold=nlu.CONFIDENCE_THRESHOLD)
+    dialogue = Dialogue(
+        threshold=nlu.CONFIDENCE_THRESHOLD, expiry_minutes=settings.flow_expiry_minutes
+    )
     return Engine(db or make_engine(settings.database_url), settings, understand, dialogue)

@@ -9,5 +9,6 @@ import actions.models  # noqa: F401
 import bot.channels.models
 import bot.models
 import bot.staff  # noqa: F401
+import nlu.models  # noqa: F401
 
 metadata = SQLModel.metadata

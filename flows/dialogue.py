@@ -6,12 +6,20 @@ as events. It performs no I/O: the engine stores the state and applies the event
 one transaction, so a turn can be tested with no server and no database.
 
 State keys (JSON): `misunderstood` (misunderstandings in a row), `awaiting`
-(`"handoff_offer"` while the bot waits for yes/no), `clarify` (intents offered).
+(`"handoff_offer"` while the bot waits for yes/no), `clarify` (intents offered),
+`flows` (the flow stack, see `flows.runtime`).
+
+Payloads: `intent:NAME` (as if the citizen said NAME), `flow:NAME` (start a flow),
+`slot:NAME=VALUE`, `skip:NAME`, `confirm:yes|no`, `edit:NAME`, `staff:yes|no`, `cancel`;
+anything else is a deep-link start payload (`boat_dock`, `shop_17`, `service_bulky_waste`,
+`voucher`) looked up in the flows' `start_payloads`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +27,7 @@ import yaml
 
 from bot.i18n import t
 from bot.messages import Button, Reply
+from flows.definition import Flow
 from flows.events import (
     Event,
     FallbackRecorded,
@@ -26,6 +35,8 @@ from flows.events import (
     LanguageChanged,
     ReplySent,
 )
+from flows.loader import load_flows
+from flows.runtime import FlowRun
 from flows.turn import Services, Turn
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -33,6 +44,23 @@ INTENT_PAYLOAD = "intent:"
 MISUNDERSTANDINGS_BEFORE_HANDOFF = 2
 # Intents never offered in "Meinten Sie …?": they are no useful guess.
 NOT_CLARIFIABLE = frozenset({"out_of_scope", "affirm", "deny"})
+# Intent payloads that answer the open flow rather than start something new.
+FLOW_ANSWERS = frozenset({"affirm", "deny"})
+FLOW_PAYLOAD = "flow:"
+
+
+def registered_actions() -> set[str] | None:
+    """Names of the backend actions, to check flows against; None if none are registered."""
+    import actions  # noqa: F401  registers the actions on import
+    from actions.registry import ACTIONS
+
+    return set(ACTIONS) or None
+
+
+def _unusable_media(turn: Turn) -> bool:
+    """A voice note, video, sticker or file with no text: nothing the bot can read yet."""
+    usable = turn.text or turn.payload or turn.location
+    return bool(turn.media) and not usable and all(m.kind != "image" for m in turn.media)
 
 
 def _load_yaml(name: str) -> Any:
@@ -44,16 +72,28 @@ class Dialogue:
     """Routes turns to answers and flows; built once per process from `definitions/`."""
 
     threshold: float
+    expiry_minutes: int = 60
+    flow_dirs: tuple[Path, ...] = (DEFINITIONS_DIR,)
+    check_actions: bool = True
     answers: dict[str, dict[str, Any]] = field(default_factory=lambda: _load_yaml("answers.yaml"))
     menu: list[dict[str, str]] = field(default_factory=lambda: _load_yaml("menu.yaml"))
+    flows: dict[str, Flow] = field(init=False)
+
+    def __post_init__(self) -> None:
+        known = registered_actions() if self.check_actions else None
+        self.flows = load_flows(self.flow_dirs, known)
+        self.by_intent = {i: f.name for f in self.flows.values() for i in f.intents}
+        self.start_payloads = _start_payloads(self.flows.values())
 
     def respond(
         self, state: dict[str, Any], turn: Turn, services: Services
     ) -> tuple[dict[str, Any], list[Event]]:
         """Handle one turn; returns the new state and the events to apply."""
         state = dict(state)
+        state["flows"] = [dict(f) for f in state.get("flows") or [] if f.get("flow") in self.flows]
         events: list[Event] = []
         lang = turn.language
+        turn = _start_command(turn)
 
         requested = turn.entities("language_request")
         if requested and requested[0] != lang:
@@ -62,8 +102,16 @@ class Dialogue:
             if self._only_language_request(turn):
                 state["misunderstood"] = 0
                 events.append(ReplySent(Reply(text=t("language.switched", lang))))
-                return state, events
+                return state, events + self._run(state, turn, services, lang, "reprompt")
 
+        self._expire(state, events, turn, lang)
+        if _unusable_media(turn):
+            events.append(ReplySent(Reply(text=t("media.unsupported", lang))))
+            if state["flows"]:
+                run = FlowRun(self.flows, state, turn, services, lang, self.threshold)
+                run.reprompt()
+                events += run.events
+            return state, events
         intent, chosen = self._intent(turn)
         awaiting = state.pop("awaiting", None)
         state.pop("clarify", None)
@@ -75,11 +123,77 @@ class Dialogue:
             events.append(ReplySent(Reply(text=t("handoff.declined", lang))))
             return state, events
 
-        if not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
-            return self._not_understood(state, events, turn, lang)
+        start = self._start_for(turn.payload) or self._typed_start(turn)
+        if start is not None:
+            state["flows"] = []  # a scanned code or an "apply now" button starts afresh
+            return state, events + self._run(state, turn, services, lang, "start", *start)
 
-        state["misunderstood"] = 0
-        return self._route(state, events, intent, lang)
+        run = FlowRun(self.flows, state, turn, services, lang, self.threshold)
+        resumable = state["flows"][-1] if state["flows"] else None
+        answers_flow = resumable is not None and not (chosen and intent not in FLOW_ANSWERS)
+        if answers_flow and run.handle():
+            return state, events + run.events
+        if not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
+            state, events = self._not_understood(state, events, turn, lang)
+        else:
+            state["misunderstood"] = 0
+            if intent in self.by_intent:
+                run.start(self.by_intent[intent])
+                return state, events + run.events
+            state, events = self._route(state, events, intent, lang)
+        if state.get("flows") and state["flows"][-1] is resumable:
+            run.events = []
+            run.reprompt()
+            events += run.events
+        return state, events
+
+    def _run(
+        self,
+        state: dict[str, Any],
+        turn: Turn,
+        services: Services,
+        lang: str,
+        what: str,
+        name: str = "",
+        preset: dict[str, Any] | None = None,
+    ) -> list[Event]:
+        """Start a flow or re-ask the open one; returns the run's events."""
+        run = FlowRun(self.flows, state, turn, services, lang, self.threshold)
+        if what == "start":
+            run.start(name, preset)
+        elif state.get("flows"):
+            run.reprompt()
+        return run.events
+
+    def _expire(self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str) -> None:
+        """Drop a flow left alone longer than `expiry_minutes`, telling the citizen so."""
+        if not state["flows"]:
+            return
+        top = state["flows"][-1]
+        updated = datetime.fromisoformat(top["updated"])
+        if turn.now - updated > timedelta(minutes=self.expiry_minutes):
+            title = self.flows[top["flow"]].title[lang]
+            state["flows"] = []
+            events.append(ReplySent(Reply(text=t("flow.expired", lang, title=title))))
+
+    def _typed_start(self, turn: Turn) -> tuple[str, dict[str, Any]] | None:
+        """A WhatsApp deep link arrives as text: a message that is exactly a start payload."""
+        text = turn.text.strip()
+        if turn.payload or not text or " " in text or text.startswith(FLOW_PAYLOAD):
+            return None
+        return self._start_for(text)
+
+    def _start_for(self, payload: str | None) -> tuple[str, dict[str, Any]] | None:
+        """The flow (and preset slots) a `flow:NAME` or deep-link payload starts."""
+        if not payload:
+            return None
+        if payload.startswith(FLOW_PAYLOAD):
+            name = payload[len(FLOW_PAYLOAD) :]
+            return (name, {}) if name in self.flows else None
+        for pattern, (name, preset) in self.start_payloads.items():
+            if m := pattern.fullmatch(payload):
+                return name, {**preset, **m.groupdict()}
+        return None
 
     def _route(
         self, state: dict[str, Any], events: list[Event], intent: str, lang: str
@@ -127,6 +241,7 @@ class Dialogue:
         self, state: dict[str, Any], events: list[Event], lang: str, reason: str
     ) -> tuple[dict[str, Any], list[Event]]:
         state["misunderstood"] = 0
+        state["flows"] = []
         events.append(HandoffRequested(reason=reason))
         events.append(ReplySent(Reply(text=t("handoff.started", lang))))
         return state, events
@@ -154,3 +269,26 @@ class Dialogue:
                 Button(title=t("handoff.offer.no", lang), payload=INTENT_PAYLOAD + "deny"),
             ],
         )
+
+
+def _start_payloads(flows: Any) -> dict[re.Pattern[str], tuple[str, dict[str, Any]]]:
+    """Deep-link payloads → (flow, preset slots); `shop_{merchant_id}` captures a slot.
+
+    Every service flow also answers to `service_<name>`.
+    """
+    table: dict[re.Pattern[str], tuple[str, dict[str, Any]]] = {}
+    for flow in flows:
+        entries = dict(flow.start_payloads)
+        if flow.is_service:
+            entries.setdefault(f"service_{flow.name}", {})
+        for key, preset in entries.items():
+            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9-]+)", re.escape(key))
+            table[re.compile(regex)] = (flow.name, dict(preset))
+    return table
+
+
+def _start_command(turn: Turn) -> Turn:
+    """Telegram's "/start PAYLOAD" typed or forwarded as text means the payload."""
+    if not turn.payload and turn.text.startswith("/start "):
+        return replace(turn, payload=turn.text[7:].strip(), text="")
+    return turn

@@ -59,3 +59,11 @@ class FallbackRecorded(Event):
     language: str
     ranking: list[dict[str, Any]] = field(default_factory=list)
     name = "fallback_recorded"
+
+
+@dataclass(frozen=True)
+class ConsentChanged(Event):
+    """The citizen subscribed to (or unsubscribed from) the city's broadcasts."""
+
+    broadcasts: bool
+    name = "consent_changed"

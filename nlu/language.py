@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from nlu.classifier import LinearTextModel, train_linear
 from nlu.features import CharAnalyzer
 from nlu.normalize import normalize
@@ -30,7 +32,17 @@ def light(text: str) -> str:
 
 
 def train_language_model(texts: Sequence[str], langs: Sequence[str]) -> LinearTextModel:
-    """Fit the char-n-gram language model on raw example texts and their languages."""
+    """Fit the char-n-gram language model on raw example texts and their languages.
+
+    Data in fewer than two languages (an imported single-language project) gives a
+    constant model that always answers that language (German if there is none).
+    """
+    if len(set(langs)) < 2:
+        only = langs[0] if langs else LANGS[0]
+        return LinearTextModel(
+            labels=[only], analyzer=CharAnalyzer(), vocab={}, idf=np.zeros(0),
+            coef=np.zeros((0, 1)), intercept=np.zeros(1),
+        )
     return train_linear([light(t) for t in texts], list(langs), CharAnalyzer(), kind="svc", c=1.0)
 
 

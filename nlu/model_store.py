@@ -1,8 +1,9 @@
 """Where trained models live: `nlu/models/nlu-<hash>.pkl`, keyed by the training data.
 
-The hash covers every data file's path and bytes plus `MODEL_VERSION`, so editing a
-lookup file or changing the pipeline's code version retrains automatically, and an
-unchanged checkout reuses the model a previous `make run` or `make test` trained.
+The hash covers every data file's path and bytes plus the pipeline's own source files, so
+editing a lookup file or changing the code retrains automatically (a pickle of changed
+classes is never loaded), and an unchanged checkout reuses the model a previous
+`make run` or `make test` trained.
 Files are written to a temporary name and renamed, so a concurrent reader never sees
 half a pickle.
 """
@@ -16,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-#: Bump when the pipeline changes in a way that makes old model files wrong.
+#: Bump to force retraining everywhere without a code or data change.
 MODEL_VERSION = "1"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,14 +26,22 @@ MODELS_DIR = PACKAGE_DIR / "models"
 
 
 def data_hash(data_dir: Path = DATA_DIR) -> str:
-    """A stable hash of all YAML files below `data_dir` and the model version."""
+    """A stable hash of all YAML files below `data_dir`, the pipeline code and version."""
     digest = hashlib.sha256(MODEL_VERSION.encode())
     files = sorted([*data_dir.rglob("*.yml"), *data_dir.rglob("*.yaml")])
-    for path in files:
-        digest.update(str(path.relative_to(data_dir)).encode())
+    for root, path in [(data_dir, p) for p in files] + [(PACKAGE_DIR, p) for p in _code_files()]:
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+def _code_files() -> list[Path]:
+    """The modules whose classes end up in the pickle (CLI and evaluation excluded)."""
+    names = ("normalize", "features", "classifier", "language", "engine", "rasa_io")
+    return [PACKAGE_DIR / f"{n}.py" for n in names] + sorted(
+        (PACKAGE_DIR / "entities").glob("*.py")
+    )
 
 
 def model_path(digest: str, models_dir: Path = MODELS_DIR) -> Path:
@@ -58,6 +67,7 @@ def save(obj: Any, digest: str, models_dir: Path = MODELS_DIR) -> Path:
     fd, tmp = tempfile.mkstemp(dir=models_dir, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; other service users may load the model
     os.replace(tmp, target)
     for old in models_dir.glob("nlu-*.pkl"):
         if old != target:

@@ -41,8 +41,16 @@ class Normalized:
         return (self.source[start], self.source[end - 1] + 1)
 
 
+_TAG = re.compile(r"<[^<>]{0,200}>")
+
+
+def _blank_tags(text: str) -> str:
+    """Replace HTML tags by spaces of equal length (offsets stay valid)."""
+    return _TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
+
+
 def normalize(text: str, *, fold: bool = True, max_chars: int = 1000) -> Normalized:
-    """Lowercase, fold umlauts/accents, map emoji, drop control chars, squash repeats.
+    """Lowercase, fold umlauts/accents, map emoji, drop control chars and tags, squash repeats.
 
     Letters repeated three or more times become two ("haaaallo" → "haallo"): two keeps
     legitimate doubles ("boot", "kaffee") intact. Only the first `max_chars` characters are
@@ -52,7 +60,7 @@ def normalize(text: str, *, fold: bool = True, max_chars: int = 1000) -> Normali
     src: list[int] = []
     prev = ""
     run = 0
-    for i, ch in enumerate(text[:max_chars]):
+    for i, ch in enumerate(_blank_tags(text[:max_chars])):
         low = ch.lower()
         if low in EMOJI_WORDS:
             piece = EMOJI_WORDS[low]

@@ -106,7 +106,7 @@ def _example_lines(examples: Any) -> list[str]:
                 continue
         return lines
     if isinstance(examples, list):
-        return [str(e["text"]) if isinstance(e, dict) else str(e) for e in examples]
+        return [(str(e["text"]) if isinstance(e, dict) else str(e)).strip() for e in examples]
     return []
 
 

@@ -7,24 +7,14 @@ shared `test` database stays clean.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from bot.db import normalise_url
 from bot.migrate import upgrade
 from bot.settings import Settings
-
-PG_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL tests skipped"
-
-
-def _with_search_path(url: str, schema: str) -> str:
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+from tests.support import pg_schema
 
 
 @pytest.fixture
@@ -37,22 +27,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A migrated PostgreSQL schema of its own, dropped after the test."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip(PG_SKIP_REASON)
-    schema = f"sb_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _with_search_path(base, schema)
-    try:
-        upgrade(url)
+    """A migrated PostgreSQL schema for this test alone."""
+    with pg_schema() as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -6,11 +6,19 @@ channels fast and exact; the conversation tests use the trained model.
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from bot.db import make_engine
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.db import make_engine, normalise_url
 from bot.engine import Engine
+from bot.migrate import upgrade
 from bot.settings import Settings
 from flows.dialogue import Dialogue
 
@@ -40,3 +48,31 @@ def keyword_engine(settings: Settings) -> Engine:
     return Engine(
         make_engine(settings.database_url), settings, keyword_nlu, Dialogue(threshold=0.5)
     )
+
+
+PG_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL tests skipped"
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own (skips without TEST_DATABASE_URL); dropped after."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip(PG_SKIP_REASON)
+    schema = f"sb_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _with_search_path(base, schema)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -50,6 +50,7 @@
       const img = document.createElement("img");
       img.src = msg.image_url;
       img.alt = UI[lang].image;
+      img.addEventListener("load", () => item.scrollIntoView({ block: "end" }));
       item.appendChild(img);
     }
     if (!incoming && msg.buttons && msg.buttons.length) {

@@ -5,7 +5,6 @@ test, dropped at the end so the `test` database stays clean).
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -22,37 +21,17 @@ from bot.migrate import upgrade
 from bot.models import Contact
 from bot.schema import metadata
 from bot.settings import Settings
+from tests.support import pg_schema
 
 # A fixed "now" in the city's zone, inside the boat season, a weekday morning.
 NOW = datetime.fromisoformat("2027-06-01T09:00:00+02:00")
-PG_SKIP = "TEST_DATABASE_URL not set: PostgreSQL tests skipped"
-
-
-def _with_search_path(url: str, schema: str) -> str:
-    # Left unquoted on purpose: bot.migrate hands the URL to configparser, which
-    # refuses a "%" (a percent-encoded "=" would break the migration).
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path={schema}"
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """A migrated, uniquely named schema in the PostgreSQL test database."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip(PG_SKIP)
-    schema = f"sb_{secrets.token_hex(4)}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = _with_search_path(base, schema)
-    try:
-        upgrade(url)
+    """One migrated PostgreSQL schema for the whole session; `pg_engine` empties it per test."""
+    with pg_schema() as url:
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -85,10 +85,10 @@ class FixedWeather:
         return providers.Weather(day, "sunny", 20, 30, 0.0, 5)
 
 
-def test_provider_selected_by_setting(monkeypatch, settings):
-    monkeypatch.setenv("WEATHER_PROVIDER", f"{__name__}:FixedWeather")
-    chosen = providers.weather_provider(settings)
+def test_provider_selected_by_setting(settings):
+    fixed = settings.model_copy(update={"weather_provider": f"{__name__}:FixedWeather"})
+    chosen = providers.weather_provider(fixed)
     assert chosen.forecast(date(2027, 6, 1), datetime(2027, 6, 1)).temp_max_c == 30
-    monkeypatch.setenv("WEATHER_PROVIDER", "nowhere:Nothing")
+    missing = settings.model_copy(update={"weather_provider": "nowhere:Nothing"})
     with pytest.raises(RuntimeError, match="nowhere:Nothing"):
-        providers.weather_provider(settings)
+        providers.weather_provider(missing)

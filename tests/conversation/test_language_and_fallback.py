@@ -54,3 +54,15 @@ def test_clarification_button_runs_the_chosen_intent(say) -> None:
         assert button["payload"].startswith("intent:")
     help_reply = say(payload="intent:help")
     assert help_reply[0]["text"] == t("help", "de")
+
+
+def test_fallbacks_are_stored_for_review(client: TestClient, say) -> None:
+    from sqlmodel import Session
+
+    from nlu.review import list_fallbacks
+
+    say("xqzt blorp fnargh")
+    with Session(client.app.state.engine.db) as session:
+        rows = list_fallbacks(session)
+    assert [r.text for r in rows] == ["xqzt blorp fnargh"]
+    assert rows[0].ranking and rows[0].language == "de"

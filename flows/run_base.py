@@ -1,0 +1,76 @@
+"""What every part of a flow run shares: the turn, the flow stack, the events so far.
+
+`FlowRun` (flows/runtime.py) is assembled from mixins, one job each: filling and asking
+slots (flows/filling.py), reading values and conditions (flows/scope.py), walking steps
+(flows/steps.py). They all work on this state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.messages import Button, Reply
+from flows.definition import Flow
+from flows.events import Event, ReplySent
+from flows.turn import Services, Turn
+
+MAX_STEPS_PER_TURN = 50
+MAX_FAILS = 3
+MAX_STACK = 3
+MAX_BUTTONS = 8
+# Slot types whose typed form is distinctive enough to read as a correction at the summary.
+CORRECTABLE_TYPES = ("date", "time", "datetime", "reference", "email")
+NOT_A_TOPIC_CHANGE = frozenset({"affirm", "deny", "out_of_scope", "cancel", "thanks"})
+TOPIC_CHANGE_CONFIDENCE = 0.85
+# Intents without a flow that still leave a free-text question ("Mitarbeiter bitte").
+ESCAPE_INTENTS = frozenset({"human_handoff"})
+
+
+@dataclass
+class RunBase:
+    """One turn's work on the flow stack; collects events, mutates `state` in place."""
+
+    flows: dict[str, Flow]
+    state: dict[str, Any]
+    turn: Turn
+    services: Services
+    lang: str
+    threshold: float
+    events: list[Event] = field(default_factory=list)
+
+    # --- stack helpers ---------------------------------------------------------------
+
+    @property
+    def stack(self) -> list[dict[str, Any]]:
+        return self.state.setdefault("flows", [])
+
+    @property
+    def frame(self) -> dict[str, Any] | None:
+        return self.stack[-1] if self.stack else None
+
+    def flow_of(self, frame: dict[str, Any]) -> Flow:
+        return self.flows[frame["flow"]]
+
+    def say(self, text: str, buttons: list[Button] | None = None, image: str | None = None) -> None:
+        self.events.append(ReplySent(Reply(text=text, buttons=buttons or [], image_url=image)))
+
+    def new_frame(self, name: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A fresh frame; remembered slots (a voucher code given earlier) are filled in."""
+        memory = self.state.get("memory") or {}
+        slots = {k: memory[k] for k in self.flows[name].remember if k in memory}
+        return {
+            "flow": name,
+            "step": 0,
+            "slots": {**slots, **(preset or {})},
+            "vars": {},
+            "asking": None,
+            "mode": None,
+            "fails": {},
+            "options": {},
+            "updated": self.turn.now.isoformat(),
+        }
+
+    @property
+    def confident(self) -> bool:
+        return self.turn.confidence >= self.threshold

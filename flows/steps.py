@@ -1,0 +1,278 @@
+"""Walking a flow's steps until one needs the citizen, capped per turn.
+
+Actions run through the engine's services; an `ActionError` is mapped to the step's
+handler (say, clear, set, goto, handoff) or to a generic message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from actions.registry import ActionError
+from bot.i18n import catalog, t
+from bot.messages import Button
+from flows.definition import ErrorHandler, Flow, SlotDef, Step
+from flows.events import ConsentChanged, HandoffRequested
+from flows.run_base import MAX_STEPS_PER_TURN, RunBase
+from flows.slots import exact_option
+from flows.summary import (
+    MISSING,
+    lookup,
+    render,
+    summary_lines,
+)
+
+log = logging.getLogger(__name__)
+
+
+class StepsMixin(RunBase):
+    """`advance` and the step kinds."""
+
+    # --- walking steps ---------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Run steps of the top flow until one waits for the citizen or the stack is empty."""
+        for _ in range(MAX_STEPS_PER_TURN):
+            frame = self.frame
+            if frame is None:
+                return
+            flow = self.flow_of(frame)
+            if frame["step"] >= len(flow.steps):
+                self.finish()
+                if self.frame is None:
+                    return
+                self.say(
+                    t("flow.resume", self.lang, title=self.flow_of(self.frame).title[self.lang])
+                )
+                self.reprompt()
+                return
+            if self.run_step(frame, flow, flow.steps[frame["step"]]) == "wait":
+                return
+        self.loop_detected()
+
+    def loop_detected(self) -> None:
+        frame = self.frame
+        name = frame["flow"] if frame else "?"
+        log.error("flow %s exceeded %d steps in one turn; stopped", name, MAX_STEPS_PER_TURN)
+        self.state["flows"] = []
+        self.say(t("flow.error", self.lang))
+
+    def run_steps(self, frame: dict[str, Any], flow: Flow, steps: tuple[Step, ...]) -> None:
+        """Run a side question's steps (no waiting, no jumps) with the frame's data."""
+        for step in steps:
+            if step.when and not self.holds(frame, step.when):
+                continue
+            if step.kind == "action":
+                self.call(frame, flow, step)
+            elif step.kind == "say":
+                self.say_step(frame, step)
+
+    def finish(self) -> None:
+        """Pop the finished flow, keeping the slots it wants remembered."""
+        frame = self.stack.pop()
+        for name in self.flow_of(frame).remember:
+            if frame["slots"].get(name) is not None:
+                self.state.setdefault("memory", {})[name] = frame["slots"][name]
+
+    def jump(self, frame: dict[str, Any], flow: Flow, target: str | None) -> None:
+        frame["step"] = flow.step_index(target) if target else frame["step"] + 1
+
+    def run_step(self, frame: dict[str, Any], flow: Flow, step: Step) -> str:
+        """Execute one step; returns "wait" when the citizen has to answer first."""
+        if step.kind != "branch" and step.when and not self.holds(frame, step.when):
+            frame["step"] += 1
+            return "next"
+        kind = step.kind
+        if kind == "collect":
+            missing = self.next_missing(frame, flow, step)
+            if missing and self.auto_pick(frame, flow.slots[missing]):
+                return "next"
+            if missing:
+                self.ask(frame, missing)
+                return "wait"
+        elif kind == "action":
+            if not self.call(frame, flow, step):
+                return "next"  # the error handler moved the frame or ended the flow
+        elif kind == "branch":
+            assert step.when is not None
+            self.jump(frame, flow, step.goto if self.holds(frame, step.when) else None)
+            return "next"
+        elif kind == "confirm":
+            if frame.pop("confirmed", None) != frame["step"]:
+                self.show_summary(frame, flow, step)
+                return "wait"
+        elif kind == "say":
+            self.say_step(frame, step)
+        elif kind == "describe":
+            self.describe(frame, step)
+        elif kind == "handoff":
+            self.say_step(frame, step)
+            self.events.append(HandoffRequested(reason=f"flow:{flow.name}"))
+            self.state["flows"] = []
+            return "wait"
+        elif kind == "start_flow":
+            return self.switch_flow(frame, step)
+        elif kind == "consent":
+            self.events.append(ConsentChanged(broadcasts=bool(step.set.get("consent"))))
+        elif kind == "end":
+            frame["step"] = len(flow.steps)
+            return "next"
+        self.after(frame, flow, step)
+        return "next"
+
+    def auto_pick(self, frame: dict[str, Any], slot: SlotDef) -> bool:
+        """A choice read from the backend needs no question if it has one option, or if
+        the message just named one of them exactly."""
+        if slot.type != "choice" or slot.options_from is None:
+            return False
+        options = self.load_options(frame, slot)
+        named = exact_option(self.turn.text, options)  # "Eiscafé am Schloss" typed before
+        if len(options) != 1 and named is None:
+            return False
+        frame["slots"][slot.name] = named or options[0].value
+        return True
+
+    def after(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+        """Common tail of a step: clear slots, set variables, go to the next or named step."""
+        scope = self.scope_raw(frame)
+        for name, template in step.assign.items():
+            value = self.param(template, scope)
+            if value is not MISSING:
+                frame["slots"][name] = value
+        for name in step.clear:
+            frame["slots"].pop(name, None)
+        for key, value in step.set.items():
+            if key != "consent":
+                frame["vars"][key] = value
+        self.jump(frame, flow, step.goto if step.kind != "branch" else None)
+
+    def next_missing(self, frame: dict[str, Any], flow: Flow, step: Step) -> str | None:
+        wanted = [
+            n
+            for n in step.slots
+            if not (flow.slots[n].when and not self.holds(frame, flow.slots[n].when))  # type: ignore[arg-type]
+        ]
+        filled = [n for n in wanted if n in frame["slots"]]
+        if step.any_of and filled:
+            return None
+        return next((n for n in wanted if n not in frame["slots"]), None)
+
+    def call(self, frame: dict[str, Any], flow: Flow, step: Step) -> bool:
+        """Run the step's action; on an expected error apply its handler. True on success."""
+        assert step.action is not None
+        try:
+            result = self.services.run_action(step.action, self.params(frame, step.params))
+        except ActionError as exc:
+            self.on_error(frame, flow, step, exc)
+            return False
+        if step.save_as:
+            frame["vars"][step.save_as] = result
+        return True
+
+    def on_error(self, frame: dict[str, Any], flow: Flow, step: Step, exc: ActionError) -> None:
+        handler = step.on_error.get(exc.code) or step.on_error.get("default")
+        scope = {**self.scope(frame), "error": {"code": exc.code, **exc.details}}
+        if handler is None:
+            key = f"action.error.{exc.code}"
+            self.say(t(key if key in catalog("de") else "action.failed", self.lang))
+            frame["step"] = len(flow.steps)
+            return
+        if handler.say:
+            self.say(render(handler.say[self.lang], scope, self.lang))
+        for name in handler.clear:
+            frame["slots"].pop(name, None)
+        frame["vars"].update(handler.set)
+        if handler.handoff:
+            self.events.append(HandoffRequested(reason=f"flow:{flow.name}:{exc.code}"))
+            self.state["flows"] = []
+            return
+        self.after_error(frame, flow, handler)
+
+    def after_error(self, frame: dict[str, Any], flow: Flow, handler: ErrorHandler) -> None:
+        """Go where the handler says; after clearing slots, back to where they are asked."""
+        if handler.goto:
+            frame["step"] = flow.step_index(handler.goto)
+        elif handler.clear:
+            frame["step"] = next(
+                (
+                    i
+                    for i, s in enumerate(flow.steps)
+                    if s.kind == "collect" and set(s.slots) & set(handler.clear)
+                ),
+                0,
+            )
+        else:
+            frame["step"] = len(flow.steps)
+
+    def show_summary(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+        assert step.say is not None
+        scope = self.scope(frame)
+        options = {n: self.options(frame, s) for n, s in flow.slots.items()}
+        lines = summary_lines(flow, step.slots, frame["slots"], self.lang, options)
+        text = render(step.say[self.lang], {**scope, "summary": lines}, self.lang)
+        if "{summary}" not in step.say[self.lang]:
+            text = f"{text}\n{lines}"
+        frame["mode"] = "confirm"
+        frame["asking"] = None
+        buttons = [Button(title=b.title[self.lang], payload=b.payload) for b in step.buttons] or [
+            Button(title=t("confirm.yes", self.lang), payload="confirm:yes"),
+            Button(title=t("confirm.change", self.lang), payload="confirm:no"),
+            Button(title=t("confirm.cancel", self.lang), payload="cancel"),
+        ]
+        self.say(text, buttons)
+
+    def say_step(self, frame: dict[str, Any], step: Step) -> None:
+        assert step.say is not None
+        scope = self.scope(frame)
+        text = render(step.say[self.lang], scope, self.lang)
+        if step.each:
+            items = lookup(step.each, scope)
+            items = items if isinstance(items, list) else []
+            if not items:
+                text = render(step.empty[self.lang], scope, self.lang)  # type: ignore[index]
+            else:
+                rendered = [
+                    render(step.item[self.lang], {**scope, "item": item, "index": i}, self.lang)  # type: ignore[index]
+                    for i, item in enumerate(items, 1)
+                ]
+                text = "\n".join([text, *rendered])
+        image = render(step.image, scope, self.lang) if step.image else None
+        buttons = [
+            Button(
+                title=render(b.title[self.lang], scope, self.lang),
+                payload=render(b.payload, scope, self.lang),
+            )
+            for b in step.buttons
+        ]
+        self.say(text, buttons, image)
+
+    def describe(self, frame: dict[str, Any], step: Step) -> None:
+        """A service's description (documents, fees, where, how long, law) + apply button."""
+        name = render(step.flow or "", self.scope_raw(frame), self.lang)
+        target = self.flows.get(name)
+        if target is None or not target.is_service:
+            self.say(t("flow.unknown_service", self.lang))
+            return
+        parts = [f"*{target.title[self.lang]}*", target.service["summary"][self.lang]]
+        for key in ("requirements", "fees", "where", "processing_time", "legal_basis"):
+            parts.append(f"{t(f'service.{key}', self.lang)}: {target.service[key][self.lang]}")
+        button = Button(title=t("service.apply_now", self.lang), payload=f"flow:{target.name}")
+        self.say("\n".join(parts), [button])
+
+    def switch_flow(self, frame: dict[str, Any], step: Step) -> str:
+        """Replace the running flow by another (apply_service → the service's own flow)."""
+        name = render(step.flow or "", self.scope_raw(frame), self.lang)
+        if name not in self.flows:
+            self.say(t("flow.unknown_service", self.lang))
+            self.stack.pop()
+            return "wait"
+        carried = {k: v for k, v in frame["slots"].items() if k in self.flows[name].slots}
+        self.stack[-1] = self.new_frame(name, carried)
+        self.fill(self.stack[-1], asked=None, strict=False)
+        return "next"
+
+    def handoff(self, text: str, reason: str) -> None:
+        self.state["flows"] = []
+        self.events.append(HandoffRequested(reason=reason))
+        self.say(text)
