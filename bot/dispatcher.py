@@ -13,11 +13,12 @@ The duplicate window: a row is sent twice only if the process dies (or its lease
 out) after the provider accepted the message and before the `sent` status commits.
 Results are recorded as the HTTP calls return: the dispatcher thread waits for the
 first finished send and writes every result that has finished by then in one short
-transaction (group commit), then waits again. So a result waits at most for the
-commit already in progress plus its own: the window is about two local commits (a
-few milliseconds on PostgreSQL and SQLite) per message in flight; at most
-DISPATCH_CONCURRENCY rows are in flight per worker. None of the three providers
-offers an idempotency key that would close it.
+transaction (group commit), then waits again; the batch's last group is written in
+the transaction that claims the next batch, which starts at once (and on stop, in
+one of its own). So a result waits at most for the commit already in progress plus
+its own: the window is about two local commits (a few milliseconds on PostgreSQL and
+SQLite) per message in flight; at most DISPATCH_CONCURRENCY rows are in flight per
+worker. None of the three providers offers an idempotency key that would close it.
 
 Order: a row is claimable only when no earlier row of the same contact is still
 `pending` or `sending`, so a citizen's messages go out one at a time, in order, even
