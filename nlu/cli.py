@@ -44,16 +44,26 @@ def evaluate(
     """Scores on the held-out file: accuracy, macro-F1, per intent, confusions, language."""
     from nlu import get_nlu
     from nlu.evaluate import cross_validate, evaluate, format_report
-    from nlu.heldout import load_heldout
+    from nlu.heldout import REALISTIC_PATH, load_heldout
     from nlu.rasa_io import load_dir
 
     report = evaluate(get_nlu(), load_heldout())
+    realistic = None
+    if REALISTIC_PATH.exists():
+        realistic = evaluate(get_nlu(), load_heldout(REALISTIC_PATH))
     scores = cross_validate(load_dir(model_store.DATA_DIR)) if cv else None
-    typer.echo(format_report(report, scores))
+    typer.echo(format_report(report, scores, realistic))
+    if realistic is not None:
+        both = evaluate(get_nlu(), load_heldout() + load_heldout(REALISTIC_PATH))
+        typer.echo(f"\nthreshold tuned on both files ({both.n} messages): {both.threshold:.2f} "
+                   "(nlu.CONFIDENCE_THRESHOLD is set from this)")
     if errors:
-        typer.echo("\nerrors (text | gold -> predicted, confidence):")
-        for text, gold, pred, conf in report.errors:
-            typer.echo(f"  {text} | {gold} -> {pred} ({conf:.2f})")
+        for name, rep in (("held-out", report), ("realistic", realistic)):
+            if rep is None:
+                continue
+            typer.echo(f"\n{name} errors (text | gold -> predicted, confidence):")
+            for text, gold, pred, conf in rep.errors:
+                typer.echo(f"  {text} | {gold} -> {pred} ({conf:.2f})")
 
 
 @nlu_app.command()

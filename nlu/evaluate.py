@@ -106,7 +106,9 @@ def cross_validate(data: TrainingData, folds: int = 5, seed: int = 0) -> tuple[f
     )
 
 
-def format_report(report: Report, cv: tuple[float, float] | None = None) -> str:
+def format_report(
+    report: Report, cv: tuple[float, float] | None = None, realistic: Report | None = None
+) -> str:
     """The text `stadtbot nlu evaluate` prints."""
     lines = [
         f"held-out examples: {report.n}",
@@ -119,6 +121,16 @@ def format_report(report: Report, cv: tuple[float, float] | None = None) -> str:
     if cv:
         lines.append(f"cross-validation (5-fold, training data): accuracy {cv[0]:.3f}, "
                      f"macro-F1 {cv[1]:.3f}")
+    if realistic:
+        worst = sorted(realistic.per_intent.items(), key=lambda kv: kv[1][2])[:5]
+        lines += [
+            f"realistic file ({realistic.n} citizen-style messages): accuracy "
+            f"{realistic.accuracy:.3f}, macro-F1 {realistic.macro_f1:.3f}, "
+            f"language-ID {realistic.language_accuracy:.3f}, "
+            f"best threshold there {realistic.threshold:.2f}",
+            "  weakest intents there: "
+            + ", ".join(f"{name} {vals[2]:.2f}" for name, vals in worst),
+        ]
     lines += ["", f"{'intent':<24}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}"]
     for name, (p, r, f, n) in sorted(report.per_intent.items()):
         lines.append(f"{name:<24}{p:>7.3f}{r:>7.3f}{f:>7.3f}{n:>5}")

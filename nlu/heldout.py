@@ -8,6 +8,9 @@ from pathlib import Path
 import yaml
 
 HELDOUT_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_heldout.yml"
+#: Second test set: messages written the way citizens write on WhatsApp (long, rambling,
+#: one-word, typos, mixed languages, near-misses); never trained on, never paraphrased.
+REALISTIC_PATH = HELDOUT_PATH.with_name("nlu_realistic.yml")
 
 
 @dataclass(frozen=True)

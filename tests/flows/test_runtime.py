@@ -461,4 +461,6 @@ def test_voice_note_gets_a_polite_answer_and_the_open_question_again() -> None:
     texts = chat.send(media=[Media(kind="audio", url="https://example.org/v.ogg")])
     assert texts[0].startswith("Sprachnachrichten und Dateien kann ich noch nicht verstehen")
     assert texts[-1] == asked and chat.frame["flow"] == "book_boat"
-    assert chat.send(media=[Media(kind="sticker")], lang="en")[0].startswith("I can't understand voice")
+    assert chat.send(media=[Media(kind="sticker")], lang="en")[0].startswith(
+        "I can't understand voice"
+    )

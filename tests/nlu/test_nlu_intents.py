@@ -71,3 +71,21 @@ def test_ranking_is_sorted_and_covers_top_five(model: Nlu) -> None:
     confidences = [r["confidence"] for r in ranking]
     assert confidences == sorted(confidences, reverse=True)
     assert ranking[0]["name"] == result["intent"]["name"] == "book_boat"
+
+
+def test_realistic_file_is_independent_of_added_training_data() -> None:
+    """The citizen-style training files were written after, and apart from, the realistic
+    test file: none of its messages may appear in them (see BENCHMARKS.md for the short
+    messages such as "thx" that the older training files happen to share with it)."""
+    from nlu.heldout import REALISTIC_PATH, load_heldout
+    from nlu.rasa_io import load_file
+
+    added = {
+        ex.text.strip().lower()
+        for path in sorted(DATA_DIR.glob("nlu_citizen_*.yml"))
+        for ex in load_file(path).examples
+    }
+    assert len(added) > 300
+    realistic = load_heldout(REALISTIC_PATH)
+    assert len(realistic) >= 8 * 26
+    assert [c.text for c in realistic if c.text.strip().lower() in added] == []
