@@ -1,61 +1,80 @@
 """Inbound webhook → engine → outbox → dispatcher → fake provider, against a bare endpoint.
 
-Usage: python benchmarks/channels_pipeline.py [--db sqlite|postgres] [--count 600]
+Usage:
+    python benchmarks/channels_pipeline.py [--db sqlite|postgres] [--count 1200]
+        [--rates 100,200,300] [--workers N] [--nlu real|keyword] [--per-sender 4]
+
 PostgreSQL uses TEST_DATABASE_URL. Everything runs on 127.0.0.1, bounded in count and
-time. Measures (1) sustained throughput with 16 concurrent senders, (2) end-to-end
-latency (webhook POST start → the fake Graph API received the reply) at a fixed
-200 msg/s, and the same for a bare FastAPI endpoint that only verifies and parses
-the same signed Cloud API payload.
+time (every wait has a deadline; the script stops its own processes by pid).
+
+Processes (as in production, so the load generator does not share a GIL with the app):
+- the load generator (this process): asyncio + aiohttp, HTTP keep-alive;
+- the app: uvicorn (uvloop, httptools) with `--workers` processes (default 1 on SQLite,
+  2 on PostgreSQL), each with the in-process dispatcher woken right after each commit
+  (on PostgreSQL several dispatchers share the outbox through `FOR UPDATE SKIP LOCKED`);
+- the fake Graph API (tests/fakes/graph.py) in its own uvicorn process; it stamps each
+  send with `time.monotonic()` (CLOCK_MONOTONIC, one clock for all processes);
+- the bare endpoint: the same uvicorn settings and worker count, a FastAPI route that
+  only verifies the signature and decodes the same Cloud API payload.
+
+Measured: (1) throughput: `count` signed webhooks with 32 in flight, bare endpoint vs
+full pipeline (until the last reply reached the fake provider); (2) latency at fixed
+offered rates: webhook POST start → the fake provider received the reply, p50/p99.
+Senders: each sends `--per-sender` messages (the first one creates the contact).
+NLU: the real model by default (`--nlu keyword` for the keyword stand-in).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import hmac
 import json
 import os
-import statistics
+import socket
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI, HTTPException, Request
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from api.app import create_app
-from bot.channels.registry import build_adapters
-from bot.channels.whatsapp import decode_events, signature_valid
-from bot.dispatcher import Dispatcher
-from bot.migrate import upgrade
-from bot.settings import Settings
-from tests.fakes.graph import create_fake_graph
-from tests.fakes.server import Recorder, ServerThread
-from tests.support import keyword_engine
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 SECRET, PHONE_ID = "bench-secret", "106540352242922"
+TEXTS = ("danke", "Danke schön", "vielen Dank")
 
 
-def payload(i: int, run: str) -> tuple[bytes, str]:
-    wa_id = f"49151{run}{i:05d}"
+def payload(i: int, run: str, per_sender: int = 1, count: int = 1) -> tuple[bytes, str, str]:
+    """Signed Cloud API body for message `i`; senders take turns (i mod number of senders)."""
+    senders = max(1, count // max(1, per_sender))
+    wa_id = f"49151{run}{i % senders:05d}"
     body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
         "field": "messages", "value": {
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_ID},
             "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa_id}],
             "messages": [{"from": wa_id, "id": f"wamid.{run}{i}", "timestamp": "1749416383",
-                          "type": "text", "text": {"body": "danke"}}]}}]}]}
+                          "type": "text", "text": {"body": TEXTS[i % len(TEXTS)]}}]}}]}]}
     raw = json.dumps(body).encode()
-    return raw, "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    return raw, "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest(), wa_id
+
+
+# --- the server processes (started by this script as `python this.py _serve KIND`) ------
 
 
 def bare_app() -> FastAPI:
+    from bot.channels.whatsapp import decode_events, signature_valid
+
     app = FastAPI()
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"ok": True}
 
     @app.post("/webhooks/whatsapp")
     async def parse(request: Request) -> dict:
@@ -67,86 +86,301 @@ def bare_app() -> FastAPI:
     return app
 
 
-def fire(url: str, bodies: list[tuple[bytes, str]], rate: float | None) -> tuple[list, float]:
-    """POST every body (at `rate`/s, or as fast as 16 senders can); returns start times."""
-    starts: list[float] = [0.0] * len(bodies)
-    client = httpx.Client(base_url=url, timeout=30)
+def fake_graph_app():  # type: ignore[no-untyped-def]
+    from tests.fakes.graph import create_fake_graph
+    from tests.fakes.server import Recorder
 
-    def one(i: int) -> None:
+    recorder = Recorder()
+    app = create_fake_graph(recorder, PHONE_ID)
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.get("/_sent")
+    def sent(clear: bool = False) -> list:
+        with recorder.lock:
+            items = [{"to": m.get("to"), "t": m["t"]} for m in recorder.sent]
+            if clear:
+                recorder.sent.clear()
+        return items
+
+    @app.get("/_count")
+    def count() -> int:
+        return len(recorder.sent)
+
+    return app
+
+
+def stadtbot_app():  # type: ignore[no-untyped-def]
+    """The real app (create_app) plus its in-process dispatcher, configured by env."""
+    import atexit
+
+    from api.app import create_app
+    from bot.channels.registry import build_adapters
+    from bot.db import make_engine
+    from bot.dispatcher import Dispatcher
+    from bot.engine import Engine
+    from bot.runtime import build_engine
+    from bot.settings import Settings
+    from flows.dialogue import Dialogue
+
+    env = json.loads(os.environ["BENCH_CONFIG"])
+    settings = Settings(_env_file=None, database_url=env["url"],  # type: ignore[call-arg]
+                        whatsapp_token="graph-token", whatsapp_phone_number_id=PHONE_ID,
+                        whatsapp_app_secret=SECRET, whatsapp_api_base_url=env["graph"],
+                        whatsapp_mps=100000, dispatch_poll_seconds=0.25)
+    if env["nlu"] == "keyword":
+        from tests.support import keyword_nlu
+
+        engine = Engine(make_engine(settings.database_url), settings, keyword_nlu,
+                        Dialogue(threshold=0.5))
+    else:
+        engine = build_engine(settings)
+    app = create_app(settings, engine)
+    dispatcher = Dispatcher(engine.db, settings, build_adapters(settings, engine.db))
+    app.state.dispatcher = dispatcher
+    dispatcher.start()
+    atexit.register(dispatcher.stop)
+    return app
+
+
+def _serve(kind: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    factory = {"bare": "bare_app", "graph": "fake_graph_app", "app": "stadtbot_app"}[kind]
+    os.chdir(ROOT)
+    uvicorn.run(f"benchmarks.channels_pipeline:{factory}", factory=True, host="127.0.0.1",
+                port=port, workers=workers if workers > 1 else None, loop="uvloop",
+                http="httptools", log_level="warning", access_log=False, lifespan="off",
+                timeout_keep_alive=120)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A server subprocess on a free port; stopped by its own pid."""
+
+    def __init__(self, kind: str, workers: int = 1, env: dict | None = None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "_serve", kind, str(self.port),
+             str(workers)],
+            env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
+        )
+
+    async def ready(self, session, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                async with session.get(self.url + "/healthz") as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            await asyncio.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server and its worker processes so far."""
+        pids, total = {self.proc.pid}, 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.add(int(stat.parent.name))
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+# --- load ---------------------------------------------------------------------------
+
+
+async def fire(session, url: str, bodies: list, rate: float | None,  # type: ignore[no-untyped-def]
+               in_flight: int = 32) -> tuple[list[float], list[float], float]:
+    """POST every body: at `rate`/s (open loop), or as fast as `in_flight` senders can.
+    Returns each request's start, its round-trip time, and the elapsed time."""
+    starts = [0.0] * len(bodies)
+    rtts = [0.0] * len(bodies)
+    import aiohttp
+
+    limit = asyncio.Semaphore(in_flight if not rate else 1000)
+    t0 = time.monotonic()
+
+    async def one(i: int) -> None:
         if rate:
             delay = t0 + i / rate - time.monotonic()
             if delay > 0:
-                time.sleep(delay)
-        raw, sig = bodies[i]
-        starts[i] = time.monotonic()
-        r = client.post("/webhooks/whatsapp", content=raw, headers={
-            "X-Hub-Signature-256": sig, "Content-Type": "application/json"})
-        r.raise_for_status()
+                await asyncio.sleep(delay)
+        raw, sig, _ = bodies[i]
+        async with limit:
+            starts[i] = time.monotonic()
+            for attempt in range(3):  # a provider redelivers too; the webhook dedupes
+                try:
+                    async with session.post(url + "/webhooks/whatsapp", data=raw, headers={
+                            "X-Hub-Signature-256": sig, "Content-Type": "application/json"}) as r:
+                        await r.read()
+                        if r.status != 200:
+                            raise RuntimeError(f"webhook answered {r.status}")
+                    break
+                except aiohttp.ClientConnectionError:
+                    if attempt == 2:
+                        raise
+            rtts[i] = time.monotonic() - starts[i]
 
-    t0 = time.monotonic()
-    with ThreadPoolExecutor(32 if rate else 16) as pool:
-        list(pool.map(one, range(len(bodies))))
-    client.close()
-    return starts, time.monotonic() - t0
+    await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(len(bodies)))), 300)
+    return starts, rtts, time.monotonic() - t0
+
+
+async def wait_sent(session, graph: str, count: int, timeout: float = 120) -> int:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    n = 0
+    while time.monotonic() < deadline:
+        async with session.get(graph + "/_count") as r:
+            n = int(await r.text())
+        if n >= count:
+            break
+        await asyncio.sleep(0.02)
+    return n
 
 
 def pct(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
-def run(db: str, count: int) -> dict:
-    recorder = Recorder()
-    graph = ServerThread(create_fake_graph(recorder, PHONE_ID)).start()
-    url = (os.environ["TEST_DATABASE_URL"] if db == "postgres"
+def fresh_postgres(url: str) -> str:
+    """A new, empty database next to TEST_DATABASE_URL's (rows left by tests or earlier
+    runs would be sent too and counted)."""
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS stadtbot_bench_channels")
+        conn.execute("CREATE DATABASE stadtbot_bench_channels")
+    return f"{base}/stadtbot_bench_channels"
+
+
+async def run(args: argparse.Namespace) -> dict:
+    import aiohttp
+
+    from bot.migrate import upgrade
+
+    url = (fresh_postgres(os.environ["TEST_DATABASE_URL"]) if args.db == "postgres"
            else f"sqlite:///{tempfile.mkdtemp()}/bench.db")
     upgrade(url)
-    settings = Settings(_env_file=None, database_url=url, whatsapp_token="graph-token",  # type: ignore[call-arg]
-                        whatsapp_phone_number_id=PHONE_ID, whatsapp_app_secret=SECRET,
-                        whatsapp_api_base_url=graph.url + "/v21.0", whatsapp_mps=100000,
-                        dispatch_poll_seconds=0.05, dispatch_concurrency=8)
-    engine = keyword_engine(settings)
-    app = create_app(settings, engine)
-    dispatcher = Dispatcher(engine.db, settings, build_adapters(settings, engine.db))
-    app.state.dispatcher = dispatcher
-    dispatcher.start()
-    server = ServerThread(app).start()
-    bare = ServerThread(bare_app()).start()
-    results: dict = {"db": db, "count": count}
+    workers = args.workers or (2 if args.db == "postgres" else 1)
+    graph = Process("graph")
+    config = {"url": url, "graph": graph.url + "/v21.0", "nlu": args.nlu}
+    app = Process("app", workers, {"BENCH_CONFIG": json.dumps(config)})
+    bare = Process("bare", workers)
+    results: dict = {"db": args.db, "count": args.count, "workers": workers, "nlu": args.nlu,
+                     "per_sender": args.per_sender}
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=60)
+    timeout = aiohttp.ClientTimeout(total=30)
     try:
-        # Throughput: full pipeline (until every reply reached the fake) vs bare endpoint.
-        bodies = [payload(i, f"{uuid.uuid4().int % 10000:04d}") for i in range(count)]
-        _, elapsed_bare = fire(bare.url, bodies, None)
-        start = time.monotonic()
-        fire(server.url, bodies, None)
-        recorder.wait_for(count, timeout=120)
-        elapsed_full = time.monotonic() - start
-        results["bare_msgs_per_s"] = count / elapsed_bare
-        results["full_msgs_per_s"] = len(recorder.sent) / elapsed_full
-        # Latency at 200 msg/s (bounded: `count` messages).
-        recorder.sent.clear()
-        run_id = f"{uuid.uuid4().int % 10000:04d}"
-        bodies = [payload(i, run_id) for i in range(count)]
-        starts, _ = fire(server.url, bodies, 200)
-        sent = recorder.wait_for(count, timeout=120)
-        arrived = {m["to"]: m["t"] for m in sent}
-        latencies = [arrived[f"49151{run_id}{i:05d}"] - starts[i] for i in range(count)
-                     if f"49151{run_id}{i:05d}" in arrived]
-        results["delivered_at_200"] = len(latencies)
-        results["p50_ms"] = pct(latencies, 0.5)
-        results["p99_ms"] = pct(latencies, 0.99)
-        results["mean_ms"] = statistics.mean(latencies) * 1000
-        _bare_starts, _ = fire(bare.url, bodies, 200)  # bare latency = request round trip
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            for p in (graph, app, bare):
+                await p.ready(session)
+            n = args.count
+
+            def bodies() -> list:
+                run_id = f"{uuid.uuid4().int % 10000:04d}"
+                return [payload(i, run_id, args.per_sender, n) for i in range(n)]
+
+            # Warm-up (connections, statement caches), not measured.
+            await fire(session, bare.url, bodies()[:50], None)
+            await fire(session, app.url, bodies()[:50], None)
+            await wait_sent(session, graph.url, 50, 30)
+            async with session.get(graph.url + "/_sent?clear=true") as r:
+                await r.read()
+
+            # Throughput.
+            cpu = bare.cpu_seconds()
+            _, _, elapsed_bare = await fire(session, bare.url, bodies(), None)
+            results["bare_cpu_ms_per_msg"] = round((bare.cpu_seconds() - cpu) / n * 1000, 2)
+            cpu = app.cpu_seconds()
+            start = time.monotonic()
+            await fire(session, app.url, bodies(), None)
+            delivered = await wait_sent(session, graph.url, n)
+            elapsed_full = time.monotonic() - start
+            results["full_cpu_ms_per_msg"] = round((app.cpu_seconds() - cpu) / n * 1000, 2)
+            results["bare_msgs_per_s"] = round(n / elapsed_bare)
+            results["full_msgs_per_s"] = round(delivered / elapsed_full)
+            results["full_delivered"] = delivered
+            results["ratio"] = round(results["full_msgs_per_s"] / results["bare_msgs_per_s"], 3)
+            async with session.get(graph.url + "/_sent?clear=true") as r:
+                await r.read()
+
+            # Latency at fixed offered rates.
+            for rate in args.rates:
+                batch = bodies()
+                starts, rtts, _ = await fire(session, app.url, batch, rate)
+                await wait_sent(session, graph.url, n, 60)
+                async with session.get(graph.url + "/_sent?clear=true") as r:
+                    sent = await r.json()
+                arrivals: dict[str, list[float]] = {}
+                for m in sorted(sent, key=lambda m: m["t"]):
+                    arrivals.setdefault(m["to"], []).append(m["t"])
+                by_sender: dict[str, list[float]] = {}
+                for i, (_, _, wa_id) in enumerate(batch):
+                    by_sender.setdefault(wa_id, []).append(starts[i])
+                latencies = []
+                for wa_id, sender_starts in by_sender.items():
+                    for s, t in zip(sorted(sender_starts), arrivals.get(wa_id, []), strict=False):
+                        latencies.append(t - s)
+                _, bare_rtts, _ = await fire(session, bare.url, bodies(), rate)
+                results[f"at_{rate:g}"] = {
+                    "bare_p50_ms": round(pct(bare_rtts, 0.5), 1),
+                    "bare_p99_ms": round(pct(bare_rtts, 0.99), 1),
+                    "webhook_p50_ms": round(pct(rtts, 0.5), 1),
+                    "webhook_p99_ms": round(pct(rtts, 0.99), 1),
+                    "delivered": len(latencies),
+                    "p50_ms": round(pct(latencies, 0.5), 1),
+                    "p99_ms": round(pct(latencies, 0.99), 1),
+                    "max_ms": round(max(latencies) * 1000, 1),
+                }
     finally:
-        dispatcher.stop()
-        for s in (server, bare, graph):
-            s.stop()
-    results["ratio"] = results["full_msgs_per_s"] / results["bare_msgs_per_s"]
+        for p in (app, bare, graph):
+            p.stop()
     return results
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
+        _serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        sys.exit(0)
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--count", type=int, default=1200)
+    parser.add_argument("--rates", default="200",
+                        type=lambda s: [float(x) for x in s.split(",") if x])
+    parser.add_argument("--workers", type=int, default=0,
+                        help="app and bare processes (default: 1 on SQLite, 2 on PostgreSQL)")
+    parser.add_argument("--nlu", choices=["real", "keyword"], default="real")
+    parser.add_argument("--per-sender", type=int, default=4,
+                        help="messages per sender (the first creates the contact)")
     args = parser.parse_args()
-    print(json.dumps(run(args.db, min(args.count, 3000)), indent=2))
+    args.count = max(100, min(args.count, 5000))
+    print(json.dumps(asyncio.run(run(args)), indent=2))

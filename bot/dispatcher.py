@@ -11,11 +11,14 @@ loses nothing: an expired lease makes the row claimable again.
 
 The duplicate window: a row is sent twice only if the process dies (or its lease runs
 out) after the provider accepted the message and before the `sent` status commits.
-Each result is recorded in its own short transaction right after its HTTP call
-returns, so the window is the time of one local commit (about a millisecond on
-PostgreSQL, a few on SQLite) per message in flight; at most DISPATCH_CONCURRENCY rows
-are in flight per worker. None of the three providers offers an idempotency key that
-would close it.
+Results are recorded as the HTTP calls return: the dispatcher thread waits for the
+first finished send and writes every result that has finished by then in one short
+transaction (group commit), then waits again; the batch's last group is written in
+the transaction that claims the next batch, which starts at once (and on stop, in
+one of its own). So a result waits at most for the commit already in progress plus
+its own: the window is about two local commits (a few milliseconds on PostgreSQL and
+SQLite) per message in flight; at most DISPATCH_CONCURRENCY rows are in flight per
+worker. None of the three providers offers an idempotency key that would close it.
 
 Order: a row is claimable only when no earlier row of the same contact is still
 `pending` or `sending`, so a citizen's messages go out one at a time, in order, even
@@ -33,13 +36,15 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, exists, func
+from sqlalchemy import and_, bindparam, exists, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine as DbEngine
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot import ratelimit
@@ -76,6 +81,7 @@ class Dispatcher:
             max_workers=max(1, settings.dispatch_concurrency), thread_name_prefix="send"
         )
         self._thread: threading.Thread | None = None
+        self._results: dict[str, list[_Outcome]] = {}
 
     # --- running -------------------------------------------------------------------
 
@@ -95,6 +101,13 @@ class Dispatcher:
             if not busy:
                 self._wake.wait(self.settings.dispatch_poll_seconds)
                 self._wake.clear()
+        self._flush_quietly()
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush_results()
+        except Exception:  # the rows' leases run out and they are sent again
+            log.exception("could not record the last results")
 
     def start(self) -> threading.Thread:
         """Run in a daemon thread (the in-process dispatcher of `serve`)."""
@@ -114,69 +127,70 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
         self._pool.shutdown(wait=True)
+        self._flush_quietly()
         for adapter in self.adapters.values():
             adapter.close()
 
     def run_once(self) -> int:
-        """One round over every channel; returns how many rows it sent or rescheduled."""
+        """One round over every channel; returns how many rows it sent or rescheduled.
+
+        The results of a batch's last sends are recorded in the transaction that claims
+        the next batch (one transaction per batch instead of two), which follows at
+        once; only a failed claim transaction leaves them for the next try."""
         claimed = 0
         for adapter in self.adapters.values():
-            jobs = self.claim(adapter)
+            results = self._results.get(adapter.name, [])
+            jobs = self.claim(adapter, results)
+            self._results[adapter.name] = []
             if jobs:
-                list(self._pool.map(lambda job, a=adapter: self._deliver(a, job), jobs))
+                self._results[adapter.name] = self._send_all(adapter, jobs)
             claimed += len(jobs)
         return claimed
 
+    def flush_results(self) -> None:
+        """Record results still held for the next claim (on stop)."""
+        for adapter in self.adapters.values():
+            results = self._results.get(adapter.name)
+            if results:
+                self._record(adapter, results)
+                self._results[adapter.name] = []
+
     # --- claiming ------------------------------------------------------------------
 
-    def claim(self, adapter: ChannelAdapter) -> list[OutboundJob]:
-        """Lease up to one batch of due rows, at most one per contact, within the rate."""
+    def claim(
+        self, adapter: ChannelAdapter, results: list[_Outcome] | None = None
+    ) -> list[OutboundJob]:
+        """Lease up to one batch of due rows, at most one per contact, within the rate;
+        first record `results` of earlier sends in the same transaction."""
         now = utcnow()
         with transaction(self.db) as session:
-            limit = self.settings.dispatch_batch_size
-            rate = adapter.rate()
-            if rate is not None:
-                limit = min(limit, ratelimit.available(session, rate))
-                if limit <= 0:
-                    return []
-            rows = list(session.exec(self._due(session, adapter.name, now, limit)).all())
-            rows = self._within_chat_limit(session, adapter, rows, now)
-            lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
-            jobs = []
-            for outbox, last_inbound_at in rows:
-                outbox.status, outbox.next_attempt_at = "sending", lease
-                outbox.attempts += 1
-                session.add(outbox)
-                jobs.append(_job(outbox, last_inbound_at))
-            if rate is not None:
-                ratelimit.take(session, rate, len(jobs))
+            done = self._record_in(session, adapter, results) if results else []
+            jobs = self._claim_in(session, adapter, now)
+        self._count(done)
         return jobs
 
-    @staticmethod
-    def _due(session: Session, channel: str, now, limit: int):  # type: ignore[no-untyped-def]
-        earlier = aliased(Outbox)
-        blocked = exists().where(
-            and_(
-                earlier.contact_id == Outbox.contact_id,
-                earlier.id < Outbox.id,
-                earlier.status.in_(OPEN),  # type: ignore[attr-defined]
+    def _claim_in(self, session: Session, adapter: ChannelAdapter, now) -> list[OutboundJob]:  # type: ignore[no-untyped-def]
+        limit = self.settings.dispatch_batch_size
+        rate = adapter.rate()
+        if rate is not None:
+            limit = min(limit, ratelimit.available(session, rate))
+            if limit <= 0:
+                return []
+        rows = session.execute(
+            _due_statement(session.get_bind().dialect.name),
+            {"channel": adapter.name, "now": now, "limit": limit},
+        ).all()
+        rows = self._within_chat_limit(session, adapter, rows, now)
+        if rows:
+            lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
+            session.execute(
+                _LEASE, [{"b_id": r.id, "b_attempts": r.attempts + 1} for r in rows]
             )
-        )
-        query = (
-            select(Outbox, Contact.last_inbound_at)
-            .join(Contact, Contact.id == Outbox.contact_id)  # type: ignore[arg-type]
-            .where(
-                Outbox.channel == channel,
-                Outbox.status.in_(OPEN),  # type: ignore[attr-defined]
-                Outbox.next_attempt_at <= now,
-                ~blocked,
-            )
-            .order_by(Outbox.id)  # type: ignore[arg-type]
-            .limit(limit)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Outbox)  # type: ignore[arg-type]
-        return query
+            session.execute(_LEASE_TIME, {"lease": lease, "ids": [r.id for r in rows]})
+        jobs = [_job(r) for r in rows]
+        if rate is not None:
+            ratelimit.take(session, rate, len(jobs))
+        return jobs
 
     @staticmethod
     def _within_chat_limit(session: Session, adapter: ChannelAdapter, rows: list, now) -> list:  # type: ignore[no-untyped-def]
@@ -186,7 +200,7 @@ class Dispatcher:
             return rows
         burst, seconds = limit
         since = now - timedelta(seconds=seconds)
-        contact_ids = [outbox.contact_id for outbox, _ in rows]
+        contact_ids = [row.contact_id for row in rows]
         recent = dict(
             session.exec(
                 select(Outbox.contact_id, func.count())
@@ -198,70 +212,126 @@ class Dispatcher:
                 .group_by(Outbox.contact_id)
             ).all()
         )
-        ready = []
-        for outbox, last_inbound_at in rows:
-            if recent.get(outbox.contact_id, 0) >= burst:
-                outbox.next_attempt_at = now + timedelta(seconds=seconds / burst)
-                session.add(outbox)
-            else:
-                ready.append((outbox, last_inbound_at))
-        return ready
+        ready, deferred = [], []
+        for row in rows:
+            (deferred if recent.get(row.contact_id, 0) >= burst else ready).append(row.id)
+        if deferred:
+            session.execute(
+                _DEFER,
+                {"ids": deferred, "when": now + timedelta(seconds=seconds / burst)},
+            )
+        return [row for row in rows if row.id in set(ready)]
 
     # --- sending and recording -----------------------------------------------------
 
-    def _deliver(self, adapter: ChannelAdapter, job: OutboundJob) -> None:
+    def _send_all(self, adapter: ChannelAdapter, jobs: list[OutboundJob]) -> list[_Outcome]:
+        """Send the claimed rows concurrently; record the results as they come in, all
+        results that finished meanwhile in one transaction (group commit). The last
+        group is returned, to be recorded with the next claim."""
+        pending = {self._pool.submit(self._attempt, adapter, job) for job in jobs}
+        while True:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            outcomes = [future.result() for future in done]
+            if not pending:
+                return outcomes
+            self._record(adapter, outcomes)
+
+    @staticmethod
+    def _attempt(adapter: ChannelAdapter, job: OutboundJob) -> _Outcome:
         try:
             delivery = adapter.send(job)
         except TransientError as exc:
-            self._retry(adapter, job, exc)
+            return _Outcome(job, "retry", error=exc)
         except PermanentError as exc:
-            self._finish(job, "failed", error=exc.reason)
+            return _Outcome(job, "failed", reason=exc.reason)
         except HoldMessage as exc:
-            self._finish(job, "held", error=exc.reason)
+            return _Outcome(job, "held", reason=exc.reason)
         except Exception as exc:  # an adapter bug must not lose the row: retry later
             log.exception("adapter %s crashed on outbox %s", adapter.name, job.id)
-            self._retry(adapter, job, TransientError(f"{type(exc).__name__}: {exc}"))
-        else:
-            self._finish(job, "sent", delivery=delivery)
+            return _Outcome(job, "retry", error=TransientError(f"{type(exc).__name__}: {exc}"))
+        return _Outcome(job, "sent", delivery=delivery)
 
-    def _finish(
-        self, job: OutboundJob, status: str, *, delivery: Delivery | None = None,
-        error: str | None = None,
-    ) -> None:
+    def _record(self, adapter: ChannelAdapter, outcomes: list[_Outcome]) -> None:
+        """Write the outcomes of finished sends in one short transaction."""
         with transaction(self.db) as session:
-            row = session.get(Outbox, job.id)
-            if row is None:
-                return
-            row.status, row.last_error = status, error
-            if delivery is not None:
-                row.provider_message_id = delivery.provider_message_id
-                row.provider_status = delivery.provider_status
-                row.sent_at = utcnow()
-            session.add(row)
-        SENDS.labels(job.channel, status).inc()
-        if error:
-            log.warning("outbox %s %s: %s", job.id, status, error)
+            done = self._record_in(session, adapter, outcomes)
+        self._count(done)
 
-    def _retry(self, adapter: ChannelAdapter, job: OutboundJob, exc: TransientError) -> None:
+    def _record_in(
+        self, session: Session, adapter: ChannelAdapter, outcomes: list[_Outcome]
+    ) -> list[tuple[OutboundJob, str, str | None]]:
+        done: list[tuple[OutboundJob, str, str | None]] = []
+        sent, closed = [], []
+        retries = [o for o in outcomes if o.status == "retry"]
+        for o in outcomes:
+            if o.status == "sent":
+                delivery = o.delivery or Delivery(None)
+                sent.append({
+                    "b_id": o.job.id, "pmid": delivery.provider_message_id,
+                    "pstatus": delivery.provider_status, "sent_at": utcnow(),
+                })
+                done.append((o.job, "sent", None))
+            elif o.status != "retry":
+                closed.append({"b_id": o.job.id, "status": o.status, "error": o.reason})
+                done.append((o.job, o.status, o.reason))
+        if sent:
+            session.execute(_SENT, sent)
+        if closed:
+            session.execute(_CLOSED, closed)
+        if retries:
+            rows = {
+                row.id: row
+                for row in session.exec(
+                    select(Outbox).where(
+                        Outbox.id.in_([o.job.id for o in retries])  # type: ignore[union-attr]
+                    )
+                ).all()
+            }
+            for outcome in retries:
+                row = rows.get(outcome.job.id)
+                if row is None:
+                    continue
+                assert outcome.error is not None
+                done.append(self._retry_in(session, adapter, row, outcome.job, outcome.error))
+                session.add(row)
+        return done
+
+    @staticmethod
+    def _count(done: list[tuple[OutboundJob, str, str | None]]) -> None:
+        for job, status, reason in done:
+            SENDS.labels(job.channel, status).inc()
+            if status == "retry":
+                log.info("outbox %s retry: %s", job.id, reason)
+            elif reason:
+                log.warning("outbox %s %s: %s", job.id, status, reason)
+
+    @staticmethod
+    def _finish_in(
+        row: Outbox, status: str, delivery: Delivery | None, error: str | None
+    ) -> None:
+        row.status, row.last_error = status, error
+        if delivery is not None:
+            row.provider_message_id = delivery.provider_message_id
+            row.provider_status = delivery.provider_status
+            row.sent_at = utcnow()
+
+    def _retry_in(
+        self, session: Session, adapter: ChannelAdapter, row: Outbox, job: OutboundJob,
+        exc: TransientError,
+    ) -> tuple[OutboundJob, str, str | None]:
         if job.attempts >= self.settings.dispatch_max_attempts:
             reason = f"gave up after {job.attempts} attempts: {exc.reason}"
-            self._finish(job, "failed", error=reason)
-            return
+            self._finish_in(row, "failed", None, reason)
+            return job, "failed", reason
         delay = self.backoff(job.attempts, exc.retry_after)
-        with transaction(self.db) as session:
-            row = session.get(Outbox, job.id)
-            if row is None:
-                return
-            row.status, row.last_error = "pending", exc.reason
-            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            if exc.parts_done:
-                row.body = {**row.body, "parts_done": exc.parts_done}
-            session.add(row)
-            rate = adapter.rate()
-            if exc.retry_after and rate is not None:
-                ratelimit.pause(session, rate, exc.retry_after)
-        SENDS.labels(job.channel, "retry").inc()
-        log.info("outbox %s retry in %.1fs: %s", job.id, delay, exc.reason)
+        row.status, row.last_error = "pending", exc.reason
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        if exc.parts_done:
+            row.body = {**row.body, "parts_done": exc.parts_done}
+        rate = adapter.rate()
+        if exc.retry_after and rate is not None:
+            ratelimit.pause(session, rate, exc.retry_after)
+        return job, "retry", f"in {delay:.1f}s: {exc.reason}"
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Exponential backoff with full jitter in [½, 1] of the step; a provider's
@@ -272,16 +342,90 @@ class Dispatcher:
         return min(self.settings.dispatch_backoff_max_seconds, step) * random.uniform(0.5, 1.0)
 
 
-def _job(outbox: Outbox, last_inbound_at) -> OutboundJob:  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class _Outcome:
+    """What one send attempt came to, before it is recorded."""
+
+    job: OutboundJob
+    status: str  # "sent", "failed", "held" or "retry"
+    delivery: Delivery | None = None
+    reason: str | None = None
+    error: TransientError | None = None
+
+
+def _job(row) -> OutboundJob:  # type: ignore[no-untyped-def]
     return OutboundJob(
-        id=outbox.id,  # type: ignore[arg-type]
-        contact_id=outbox.contact_id,
-        channel=outbox.channel,
-        recipient=outbox.recipient,
-        body=dict(outbox.body),
-        attempts=outbox.attempts,
-        last_inbound_at=last_inbound_at,
+        id=row.id,
+        contact_id=row.contact_id,
+        channel=row.channel,
+        recipient=row.recipient,
+        body=dict(row.body),
+        attempts=row.attempts + 1,
+        last_inbound_at=row.last_inbound_at,
     )
+
+
+# Statements built once (building them costs more than running the cached ones).
+_T = Outbox.__table__  # type: ignore[attr-defined]
+_LEASE = update(_T).where(_T.c.id == bindparam("b_id")).values(attempts=bindparam("b_attempts"))
+_LEASE_TIME = (
+    update(_T)
+    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sending", next_attempt_at=bindparam("lease"))
+)
+_DEFER = (
+    update(_T)
+    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("when"))
+)
+_SENT = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"))
+    .values(
+        status="sent", last_error=None, provider_message_id=bindparam("pmid"),
+        provider_status=bindparam("pstatus"), sent_at=bindparam("sent_at"),
+    )
+)
+_CLOSED = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"))
+    .values(status=bindparam("status"), last_error=bindparam("error"))
+)
+_DUE: dict[str, Any] = {}
+
+
+def _due_statement(dialect: str):  # type: ignore[no-untyped-def]
+    """Due rows of a channel whose contact has no earlier open row, oldest first."""
+    query = _DUE.get(dialect)
+    if query is None:
+        earlier = _T.alias("earlier")
+        blocked = exists().where(
+            and_(
+                earlier.c.contact_id == _T.c.contact_id,
+                earlier.c.id < _T.c.id,
+                earlier.c.status.in_(OPEN),
+            )
+        )
+        contact = Contact.__table__  # type: ignore[attr-defined]
+        query = (
+            sa_select(
+                _T.c.id, _T.c.contact_id, _T.c.channel, _T.c.recipient, _T.c.body,
+                _T.c.attempts, contact.c.last_inbound_at,
+            )
+            .join(contact, contact.c.id == _T.c.contact_id)
+            .where(
+                _T.c.channel == bindparam("channel"),
+                _T.c.status.in_(OPEN),
+                _T.c.next_attempt_at <= bindparam("now"),
+                ~blocked,
+            )
+            .order_by(_T.c.id)
+            .limit(bindparam("limit"))
+        )
+        if dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=_T)
+        _DUE[dialect] = query
+    return query
 
 
 def drain(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
@@ -289,3 +433,4 @@ def drain(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and dispatcher.run_once():
         pass
+    dispatcher.flush_results()

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
 
 from actions.registry import ActionContext, run_action
+from bot.channels.payloads import choice_in
 from bot.db import transaction
 from bot.language import reply_language
 from bot.messages import InboundMessage, Reply
@@ -83,23 +85,38 @@ class Engine:
         self.understand = understand
         self.dialogue = dialogue
 
-    def handle(self, inbound: InboundMessage) -> Handled:
-        """Process one inbound message exactly once and return the replies it produced."""
+    def handle(self, inbound: InboundMessage, *, resolve_choices: bool = False) -> Handled:
+        """Process one inbound message exactly once and return the replies it produced.
+
+        One transaction per message: find (or, for a new sender, create) the contact and
+        lock its conversation, dedupe, parse, run the dialogue, write state, transcript
+        and outbox rows, commit. `resolve_choices` maps a typed answer ("2", a button's
+        title) to the payload of the buttons last shown (channels that render buttons
+        as a numbered list), read under the same lock.
+        """
         text = (inbound.text or "").strip()[: self.settings.max_message_chars]
         now_local = (inbound.received_at or utcnow()).astimezone(self.settings.tz)
-        contact_id, conversation_id, language = self._ensure_contact(inbound)
-        parse = self._parse(text, language, now_local)
 
         with transaction(self.db) as session:
-            conversation = self._lock(session, conversation_id)
-            contact = session.get(Contact, contact_id)
-            assert contact is not None  # created above and never deleted concurrently
-            if inbound.provider_message_id:
-                earlier = self._find_inbound(session, inbound)
-                if earlier is not None:
-                    return Handled(
-                        contact_id, conversation_id, self._replies_to(session, earlier), True
-                    )
+            contact, conversation, earlier_id = self._lock_contact(session, inbound)
+            contact_id, conversation_id = contact.id, conversation.id
+            assert contact_id is not None and conversation_id is not None
+            if inbound.provider_message_id and session.get_bind().dialect.name != "sqlite":
+                # PostgreSQL: the lock query's snapshot predates a wait for the row lock,
+                # so a redelivery committed meanwhile is only seen by a new statement.
+                earlier_id = session.exec(  # type: ignore[call-overload]
+                    _EARLIER_DELIVERY_ROW,
+                    params={"channel": inbound.channel, "pmid": inbound.provider_message_id},
+                ).first()
+            if inbound.provider_message_id and earlier_id is not None:
+                return Handled(
+                    contact_id, conversation_id, self._replies_to(session, earlier_id), True
+                )
+            if resolve_choices and inbound.text and not inbound.payload:
+                choice = choice_in(session, conversation_id, inbound.text)
+                if choice is not None:
+                    inbound = inbound.model_copy(update={"payload": choice.payload})
+            parse = self._parse(text, contact.language, now_local)
 
             incoming = Message(
                 conversation_id=conversation_id,
@@ -141,8 +158,7 @@ class Engine:
             state, events = self.dialogue.respond(
                 dict(conversation.state), turn, EngineServices(ctx)
             )
-            replies = self._apply(session, contact, conversation, incoming, events)
-            conversation.state = state
+            replies = self._apply(session, contact, conversation, incoming, events, state)
             return Handled(contact_id, conversation_id, replies)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
@@ -164,21 +180,22 @@ class Engine:
         conversation: Conversation,
         incoming: Message,
         events: list[Event],
+        state: dict[str, Any],
     ) -> list[SentReply]:
-        """Carry out the dialogue's events inside the turn's transaction."""
-        replies: list[SentReply] = []
+        """Carry out the dialogue's events inside the turn's transaction.
+
+        State, contact and transcript changes are made first, so they reach the
+        database in the same flush as the first reply (fewer round trips)."""
+        data = dict(incoming.data)
         for event in events:
-            if isinstance(event, ReplySent):
-                row = enqueue(session, contact, event.reply, reply_to_id=incoming.id)
-                replies.append(SentReply(row.message_id, event.reply))
-            elif isinstance(event, LanguageChanged):
+            if isinstance(event, LanguageChanged):
                 contact.language, contact.language_locked = event.language, True
             elif isinstance(event, HandoffRequested):
                 conversation.mode = "human"
             elif isinstance(event, ConsentChanged):
                 contact.consent_broadcasts = event.broadcasts
             elif isinstance(event, FallbackRecorded):
-                incoming.data = {**incoming.data, "fallback": True}
+                data["fallback"] = True
                 record_fallback(
                     session,
                     contact_id=contact.id,
@@ -186,68 +203,66 @@ class Engine:
                     language=event.language,
                     ranking=event.ranking,
                 )
-        incoming.data = {
-            **incoming.data,
-            "events": [e.as_dict() for e in events if not isinstance(e, ReplySent)],
-        }
+        data["events"] = [e.as_dict() for e in events if not isinstance(e, ReplySent)]
+        incoming.data = data
+        conversation.state = state
+        replies: list[SentReply] = []
+        for event in events:
+            if isinstance(event, ReplySent):
+                row = enqueue(
+                    session, contact, event.reply, reply_to_id=incoming.id,
+                    conversation=conversation, flush=False,
+                )
+                replies.append(SentReply(row.message_id, event.reply))
         return replies
 
-    def _ensure_contact(self, inbound: InboundMessage) -> tuple[int, int, str | None]:
-        """Get or create the contact and its conversation, safe against concurrent firsts."""
-        with transaction(self.db) as session:
-            _insert_ignore(
-                session,
-                Contact,
-                channel=inbound.channel,
-                channel_user_id=inbound.sender_id,
-                language_locked=False,
-                consent_broadcasts=False,
-                created_at=utcnow(),
-            )
-            contact = session.exec(
-                select(Contact).where(
-                    Contact.channel == inbound.channel, Contact.channel_user_id == inbound.sender_id
-                )
-            ).one()
-            _insert_ignore(
-                session,
-                Conversation,
-                contact_id=contact.id,
-                mode="bot",
-                state={},
-                message_count=0,
-                updated_at=utcnow(),
-            )
-            conversation = session.exec(
-                select(Conversation).where(Conversation.contact_id == contact.id)
-            ).one()
-            return contact.id, conversation.id, contact.language  # type: ignore[return-value]
-
     @staticmethod
-    def _lock(session: Session, conversation_id: int) -> Conversation:
-        """Lock the conversation row so its turns never interleave (SQLite: no-op beyond
-        BEGIN IMMEDIATE, which already serialises writers)."""
-        return session.exec(
-            select(Conversation)
-            .where(Conversation.id == conversation_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+    def _lock_contact(
+        session: Session, inbound: InboundMessage
+    ) -> tuple[Contact, Conversation, int | None]:
+        """The sender's contact and its conversation, the conversation row locked so its
+        turns never interleave (PostgreSQL `FOR UPDATE`; on SQLite `BEGIN IMMEDIATE`
+        already serialises writers), and the id of an earlier delivery of the same
+        provider message (dedupe) in the same query. A first message creates contact
+        and conversation, safe against concurrent firsts (INSERT … ON CONFLICT DO
+        NOTHING, then read again under the lock)."""
+        params = {
+            "channel": inbound.channel,
+            "sender": inbound.sender_id,
+            "pmid": inbound.provider_message_id,
+        }
+        found = session.exec(_LOCK_CONTACT, params=params).first()  # type: ignore[call-overload]
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        _insert_ignore(
+            session,
+            Contact,
+            channel=inbound.channel,
+            channel_user_id=inbound.sender_id,
+            language_locked=False,
+            consent_broadcasts=False,
+            created_at=utcnow(),
+        )
+        contact_id = session.exec(
+            select(Contact.id).where(
+                Contact.channel == inbound.channel, Contact.channel_user_id == inbound.sender_id
+            )
         ).one()
+        _insert_ignore(
+            session,
+            Conversation,
+            contact_id=contact_id,
+            mode="bot",
+            state={},
+            message_count=0,
+            updated_at=utcnow(),
+        )
+        return session.exec(_LOCK_CONTACT, params=params).one()  # type: ignore[call-overload,no-any-return]
 
     @staticmethod
-    def _find_inbound(session: Session, inbound: InboundMessage) -> Message | None:
-        return session.exec(
-            select(Message).where(
-                Message.channel == inbound.channel,
-                Message.direction == "in",
-                Message.provider_message_id == inbound.provider_message_id,
-            )
-        ).first()
-
-    @staticmethod
-    def _replies_to(session: Session, incoming: Message) -> list[SentReply]:
+    def _replies_to(session: Session, incoming_id: int) -> list[SentReply]:
         rows = session.exec(
-            select(Message).where(Message.reply_to_id == incoming.id).order_by(Message.id)
+            select(Message).where(Message.reply_to_id == incoming_id).order_by(Message.id)
         ).all()
         return [SentReply(m.id, Reply(**m.data.get("reply", {}))) for m in rows]  # type: ignore[arg-type]
 
@@ -259,6 +274,28 @@ class Engine:
         if inbound.location:
             data["location"] = inbound.location.model_dump(exclude_none=True)
         return data
+
+
+# Built once: statement construction costs more than the cached execution.
+_EARLIER_DELIVERY_ROW = (
+    select(Message.id)
+    .where(
+        Message.channel == bindparam("channel"),
+        Message.direction == "in",
+        Message.provider_message_id == bindparam("pmid"),
+    )
+    .limit(1)
+)
+# On SQLite (BEGIN IMMEDIATE: nothing commits while we wait) dedupe rides along with
+# the lock query; see `handle` for PostgreSQL.
+_EARLIER_DELIVERY = _EARLIER_DELIVERY_ROW.scalar_subquery()
+_LOCK_CONTACT = (
+    select(Contact, Conversation, _EARLIER_DELIVERY)
+    .join(Conversation, Conversation.contact_id == Contact.id)  # type: ignore[arg-type]
+    .where(Contact.channel == bindparam("channel"), Contact.channel_user_id == bindparam("sender"))
+    .with_for_update(of=Conversation)  # type: ignore[arg-type]
+    .execution_options(populate_existing=True)
+)
 
 
 def _insert_ignore(session: Session, model: type, **values: Any) -> None:

@@ -36,6 +36,8 @@ def enqueue(
     author: str = "bot",
     reply_to_id: int | None = None,
     kind: str = "reply",
+    conversation: Conversation | None = None,
+    flush: bool = True,
 ) -> Outbox:
     """Record `reply` in the transcript and queue it for the contact's channel.
 
@@ -43,8 +45,11 @@ def enqueue(
     the WhatsApp adapter uses it to pick a template outside the 24-hour window.
     On pull channels (web, terminal) the transcript is the mailbox, so the row is
     marked sent at once and the page or WebSocket picks it up from there.
+    `conversation`: the contact's conversation when the caller already has it;
+    `flush=False` leaves the outbox row to the next flush (its `id` is unset until then).
     """
-    conversation = conversation_for(session, contact)
+    if conversation is None:
+        conversation = conversation_for(session, contact)
     body = reply.model_dump(exclude_none=True)
     message = Message(
         conversation_id=conversation.id,  # type: ignore[arg-type]
@@ -68,5 +73,6 @@ def enqueue(
         sent_at=message.created_at if pulled else None,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row

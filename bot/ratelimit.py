@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -32,19 +33,24 @@ class Rate:
     burst: float
 
 
+_LOCK = (
+    select(RateBucket)
+    .where(RateBucket.key == bindparam("key"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def _locked_bucket(session: Session, rate: Rate, now: float) -> RateBucket:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.exec(  # type: ignore[call-overload]
-        insert(RateBucket)
-        .values(key=rate.key, tokens=rate.burst, updated_at=now)
-        .on_conflict_do_nothing()
-    )
-    bucket = session.exec(
-        select(RateBucket)
-        .where(RateBucket.key == rate.key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    bucket = session.exec(_LOCK, params={"key": rate.key}).first()  # type: ignore[call-overload]
+    if bucket is None:  # first use of this key: create it, safe against a concurrent first
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.exec(  # type: ignore[call-overload]
+            insert(RateBucket)
+            .values(key=rate.key, tokens=rate.burst, updated_at=now)
+            .on_conflict_do_nothing()
+        )
+        bucket = session.exec(_LOCK, params={"key": rate.key}).one()  # type: ignore[call-overload]
     elapsed = max(0.0, now - bucket.updated_at)
     bucket.tokens = min(rate.burst, bucket.tokens + elapsed * rate.per_second)
     bucket.updated_at = now
@@ -61,7 +67,10 @@ def take(session: Session, rate: Rate, count: int, now: float | None = None) -> 
     """Spend `count` tokens (after `available`, in the same transaction)."""
     if count <= 0:
         return
-    bucket = _locked_bucket(session, rate, now if now is not None else time.time())
+    # Locked and refilled by `available` in this transaction: no second round trip.
+    bucket = session.identity_map.get(session.identity_key(RateBucket, rate.key))  # type: ignore[assignment]
+    if bucket is None:
+        bucket = _locked_bucket(session, rate, now if now is not None else time.time())
     bucket.tokens -= count
     session.add(bucket)
 

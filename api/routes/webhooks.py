@@ -20,7 +20,6 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import EngineDep, SettingsDep
 from bot.channels import telegram, twilio, whatsapp
-from bot.channels.payloads import resolve_choice
 from bot.channels.status import record_status
 from bot.engine import Engine
 from bot.messages import InboundMessage
@@ -40,13 +39,12 @@ async def _json(request: Request) -> dict[str, Any]:
 
 
 def _handle(engine: Engine, inbound: InboundMessage) -> None:
-    """Resolve a typed button answer, then run the turn (in a worker thread)."""
-    if inbound.text and not inbound.payload and inbound.channel in ("twilio", "whatsapp"):
-        choice = resolve_choice(engine.db, inbound.channel, inbound.sender_id, inbound.text)
-        if choice is not None:
-            inbound = inbound.model_copy(update={"payload": choice.payload})
+    """Run the turn (in a worker thread); on WhatsApp a typed answer to a numbered list
+    is resolved to its button's payload inside the turn's transaction."""
     with HANDLE_SECONDS.time():
-        handled = engine.handle(inbound)
+        handled = engine.handle(
+            inbound, resolve_choices=inbound.channel in ("twilio", "whatsapp")
+        )
     INBOUND.labels(inbound.channel).inc()
     if handled.duplicate:
         DUPLICATES.labels(inbound.channel).inc()

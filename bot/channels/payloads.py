@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
@@ -69,16 +70,26 @@ def last_buttons(session: Session, channel: str, sender_id: str) -> list[Button]
     ).first()
     if conversation_id is None:
         return []
-    recent = session.exec(
-        select(Message)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc())  # type: ignore[union-attr]
-        .limit(10)
+    return conversation_buttons(session, conversation_id)
+
+
+_RECENT = (
+    select(Message.direction, Message.data)
+    .where(Message.conversation_id == bindparam("conversation_id"))
+    .order_by(Message.id.desc())  # type: ignore[union-attr]
+    .limit(10)
+)
+
+
+def conversation_buttons(session: Session, conversation_id: int) -> list[Button]:
+    """`last_buttons` for a conversation already at hand (the engine's locked row)."""
+    recent = session.exec(  # type: ignore[call-overload]
+        _RECENT, params={"conversation_id": conversation_id}
     ).all()
-    for message in recent:
-        if message.direction == "in":
+    for direction, data in recent:
+        if direction == "in":
             return []
-        buttons = (message.data.get("reply") or {}).get("buttons") or []
+        buttons = ((data or {}).get("reply") or {}).get("buttons") or []
         if buttons:
             return [Button(**b) for b in buttons]
     return []
@@ -86,11 +97,28 @@ def last_buttons(session: Session, channel: str, sender_id: str) -> list[Button]
 
 def resolve_choice(db: DbEngine, channel: str, sender_id: str, text: str) -> Button | None:
     """The button a typed answer means: its number in the list, or its exact title."""
-    answer = text.strip().rstrip(".").casefold()
-    if not answer or len(answer) > 100:
+    answer = _answer(text)
+    if answer is None:
         return None
     with Session(db) as session:
         buttons = last_buttons(session, channel, sender_id)
+    return _match(answer, buttons)
+
+
+def choice_in(session: Session, conversation_id: int, text: str) -> Button | None:
+    """`resolve_choice` inside the caller's transaction, for a known conversation."""
+    answer = _answer(text)
+    if answer is None:
+        return None
+    return _match(answer, conversation_buttons(session, conversation_id))
+
+
+def _answer(text: str) -> str | None:
+    answer = text.strip().rstrip(".").casefold()
+    return answer if answer and len(answer) <= 100 else None
+
+
+def _match(answer: str, buttons: list[Button]) -> Button | None:
     if answer.isdigit() and 1 <= int(answer) <= len(buttons):
         return buttons[int(answer) - 1]
     return next((b for b in buttons if b.title.casefold() == answer), None)
