@@ -127,28 +127,30 @@ def book(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     desks = hours.appointment_rules()["desks"]
     start_utc = start.astimezone(UTC)
     taken = _taken(ctx.session, [start]).get(start_utc, set())
-    desk = next((d for d in range(1, desks + 1) if d not in taken), None)
-    if desk is None:
-        raise _slot_taken(ctx, start)
-    try:
-        # One savepoint for case and slot: if the slot is lost, no case is left behind.
-        with ctx.session.begin_nested():
-            case = create_case(
-                ctx, "citizens_office_appointment", {"concern": concern, "slot": start.isoformat()}
-            )
-            ctx.session.add(
-                OfficeAppointment(
-                    case_id=case.id,  # type: ignore[arg-type]
-                    contact_id=ctx.contact_id,
-                    starts_at=start_utc,
-                    desk=desk,
-                    created_at=ctx.now.astimezone(UTC),
+    for desk in (d for d in range(1, desks + 1) if d not in taken):
+        try:
+            # One savepoint for case and slot: if the desk is lost, no case is left behind.
+            with ctx.session.begin_nested():
+                case = create_case(
+                    ctx,
+                    "citizens_office_appointment",
+                    {"concern": concern, "slot": start.isoformat()},
                 )
-            )
-            ctx.session.flush()
-    except IntegrityError:
-        # Another citizen took the desk between our check and insert (PostgreSQL).
-        raise _slot_taken(ctx, start) from None
+                ctx.session.add(
+                    OfficeAppointment(
+                        case_id=case.id,  # type: ignore[arg-type]
+                        contact_id=ctx.contact_id,
+                        starts_at=start_utc,
+                        desk=desk,
+                        created_at=ctx.now.astimezone(UTC),
+                    )
+                )
+                ctx.session.flush()
+            break
+        except IntegrityError:
+            continue  # another citizen took this desk since we looked: try the next one
+    else:
+        raise _slot_taken(ctx, start)
     return {
         "reference": case.reference,
         "start": start.isoformat(),
