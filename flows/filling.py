@@ -19,7 +19,9 @@ from flows.slots import (
     Problem,
     from_entity,
     from_media,
+    negative_number,
     parse_text,
+    unparsed_problem,
     validate,
 )
 from flows.summary import (
@@ -47,6 +49,8 @@ class FillingMixin(RunBase):
         for name, value in candidates.items():
             slot = flow.slots[name]
             issue = validate(slot, value, self.turn.now) if value is not None else None
+            if value is not None and negative_number(slot, self.turn.text):
+                issue = Problem("slot.invalid.negative", {})
             if issue:
                 problem = problem or issue
                 if name == asked:
@@ -237,6 +241,7 @@ class FillingMixin(RunBase):
         slot = flow.slots[name]
         fails = frame.setdefault("fails", {})
         fails[name] = int(fails.get(name, 0)) + 1
+        problem = problem or unparsed_problem(slot, self.turn.text)
         if problem:
             self.say(self.problem_text(problem))
         elif slot.invalid:

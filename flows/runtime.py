@@ -38,6 +38,7 @@ from flows.slots import (
     starts_with_word,
 )
 from flows.steps import StepsMixin
+from flows.summary import display
 
 
 @dataclass
@@ -55,6 +56,8 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         frame = self.new_frame(name, preset)
         self.stack.append(frame)
         self.fill(frame, asked=None, strict=False)
+        if self.turn.text and not self.turn.payload and self.side_question(self.flow_of(frame)):
+            return  # "Was kostet ein Tretboot?" gets the price first, then the first question
         self.advance()
 
     def handle(self) -> bool:
@@ -65,7 +68,12 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         text, payload = self.turn.text, self.turn.payload or ""
         if (
             payload == "cancel"
-            or (self.turn.intent == "cancel" and self.confident and not payload)
+            or (
+                self.turn.intent == "cancel"
+                and self.confident
+                and not payload
+                and not self.mentions_slot(frame)  # "kapper" answers, it does not cancel
+            )
             or (text and is_word(text, "cancel"))
         ):
             self.cancel_all()
@@ -133,12 +141,16 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             return True
         if asked and self.topic_change(flow):
             return False
+        before = dict(frame["slots"])
         filled, problem = self.fill(frame, asked=asked, strict=False)
         if filled:
             if problem:
                 self.say(self.problem_text(problem))
             frame["asking"] = None
+            mark = len(self.events)
             self.advance()
+            if not problem and asked and self.frame is frame and frame.get("asking") == asked:
+                self.acknowledge(frame, flow, before, mark)  # the same question comes again
             return True
         if not asked:
             return False
@@ -150,6 +162,35 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             return False
         self.reask(frame, asked, problem)
         return True
+
+    def mentions_slot(self, frame: dict[str, Any]) -> bool:
+        """True if the NLU found an entity one of the open flow's slots reads."""
+        flow = self.flow_of(frame)
+        return any(
+            self.turn.entities(entity) for slot in flow.slots.values() for entity in slot.entities
+        )
+
+    def acknowledge(
+        self, frame: dict[str, Any], flow: Flow, before: dict[str, Any], mark: int
+    ) -> None:
+        """Say what an answer to another question filled ("morgen um 11 für eine Stunde"
+        while the boat is asked), so the citizen sees it was not ignored."""
+        new = [
+            name
+            for name, value in frame["slots"].items()
+            if name in flow.slots and value is not None and before.get(name) != value
+            if flow.slots[name].in_summary
+        ]
+        if not new:
+            return
+        parts = []
+        for name in new:
+            slot = flow.slots[name]
+            value = display(slot, frame["slots"][name], self.lang, self.options(frame, slot))
+            parts.append(f"{slot.label[self.lang]}: {value}")
+        details = " · ".join(parts)
+        self.say(t("flow.noted", self.lang, details=details))
+        self.events.insert(mark, self.events.pop())
 
     def otherwise(self, frame: dict[str, Any], flow: Flow, slot: SlotDef) -> bool:
         """A typed answer that is none of the listed options becomes a new search term
@@ -260,6 +301,19 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         names = step.slots or tuple(flow.slots)
         return [n for n in names if frame["slots"].get(n) is not None and flow.slots[n].in_summary]
 
+    def asked_about(self, frame: dict[str, Any], flow: Flow) -> dict[str, Any]:
+        """The frame as the side question sees it: an option the question names ("Was
+        kostet ein Ruderboot?" while a pedal boat is chosen) is what it asks about; the
+        citizen's answers stay as they were."""
+        named = {
+            name: value
+            for name, value in self.candidates(frame, flow, None, False).items()
+            if value is not None and flow.slots[name].type == "choice"
+        }
+        if not named:
+            return frame
+        return {**frame, "slots": {**frame["slots"], **named}, "vars": dict(frame["vars"])}
+
     def side_question(self, flow: Flow) -> bool:
         """Answer a question the flow knows ("was kostet das?") and re-ask the open slot."""
         low = (self.turn.text or "").lower()
@@ -271,7 +325,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             if hit:
                 frame = self.frame
                 assert frame is not None
-                self.run_steps(frame, flow, question.steps)
+                self.run_steps(self.asked_about(frame, flow), flow, question.steps)
                 self.reprompt()
                 return True
         return False

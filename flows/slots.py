@@ -317,6 +317,33 @@ def from_media(slot: SlotDef, media: list[Media], location: Location | None) -> 
     return None
 
 
+NEGATIVE_RE = re.compile(r"(?:^|[\s(])[-−]\s*\d")
+
+
+def negative_number(slot: SlotDef, text: str) -> bool:
+    """ "-5 Euro" for an amount, duration or number: never silently read as 5."""
+    return slot.type in ("amount", "duration", "integer") and bool(NEGATIVE_RE.search(text or ""))
+
+
+def unparsed_problem(slot: SlotDef, text: str) -> Problem | None:
+    """Why a typed answer that looks like a date or time is none: "31.02.", "25 Uhr"."""
+    if not text:
+        return None
+    if negative_number(slot, text):
+        return Problem("slot.invalid.negative", {})
+    if slot.type in ("date", "datetime"):
+        m = DATE_NUM_RE.search(text)
+        if m and _iso(2024, int(m[2]), int(m[1])) is None:  # 2024: 29.02. exists
+            return Problem(
+                "slot.invalid.date_impossible", {"date": f"{int(m[1]):02d}.{int(m[2]):02d}."}
+            )
+    if slot.type in ("time", "datetime"):
+        for m in TIME_RE.finditer(text):
+            if (m[2] or m[3]) and (int(m[1]) > 24 or int(m[2] or 0) > 59):
+                return Problem("slot.invalid.time_impossible", {"time": m[0].strip()})
+    return None
+
+
 def validate(slot: SlotDef, value: Any, now: datetime) -> Problem | None:
     """Check ranges and patterns; None when the value is acceptable."""
     kind = slot.type

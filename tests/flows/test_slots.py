@@ -152,3 +152,25 @@ def test_phone_email_and_datetime_typed() -> None:
     )
     when = SlotDef("when", "datetime", {}, {})
     assert parse_text(when, "Montag um 9:20", [], datetime(2026, 11, 20)) == "2026-11-23T09:20"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "key"),
+    [
+        ("date", "31.02.", "slot.invalid.date_impossible"),
+        ("date", "am 30.2.", "slot.invalid.date_impossible"),
+        ("date", "29.02.", None),  # exists in leap years: the range check decides
+        ("date", "blub", None),
+        ("time", "25 Uhr", "slot.invalid.time_impossible"),
+        ("time", "14:75", "slot.invalid.time_impossible"),
+        ("time", "25", None),  # a bare number is no claim to be a time
+        ("amount", "-5 Euro", "slot.invalid.negative"),
+        ("duration", "-2 Stunden", "slot.invalid.negative"),
+        ("amount", "5-10 Euro", None),
+    ],
+)
+def test_why_a_typed_answer_is_no_value(kind: str, text: str, key: str | None) -> None:
+    from flows.slots import unparsed_problem
+
+    problem = unparsed_problem(SlotDef("x", kind, {}, {}), text)
+    assert (problem.key if problem else None) == key
