@@ -21,6 +21,7 @@ from flows.slots import (
     from_media,
     negative_number,
     parse_text,
+    typed_address,
     unparsed_problem,
     validate,
 )
@@ -86,6 +87,8 @@ class FillingMixin(RunBase):
                 values = self.turn.entities(entity)
                 if values:
                     value = from_entity(slot, values[0], opts)
+                    if slot.type == "location" and isinstance(value, dict):
+                        value = self.with_house_number(value)
                     if value is not None:
                         found[name] = value
                         break
@@ -123,6 +126,16 @@ class FillingMixin(RunBase):
                     if value is not None:
                         found[name] = value
         return found
+
+    def with_house_number(self, value: dict[str, Any]) -> dict[str, Any]:
+        """A street entity followed by a number in the message ("Marktstraße 10") keeps
+        the number: the NLU's street entity alone would lose it."""
+        street = str(value.get("street") or "")
+        if not street or value.get("house_number"):
+            return value
+        pattern = re.escape(street) + r"\s*(\d{1,4}\s?[a-zA-Z]?)\b"
+        m = re.search(pattern, self.turn.text or "", re.IGNORECASE)
+        return typed_address(f"{street} {m[1].strip()}") if m else value
 
     def sibling_answered(
         self, frame: dict[str, Any], flow: Flow, asked: str, found: dict[str, Any]

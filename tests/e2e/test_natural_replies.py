@@ -64,3 +64,11 @@ def test_a_shop_category_the_nlu_takes_for_cancel_still_answers_the_question(cha
     reply = web.send("kapper")  # the NLU says "cancel" (0.77) with a merchant_category
     assert "afgebroken" not in reply
     assert reply.startswith("Hier kunt u met de stadsbon betalen:") and "Friseur" in reply
+
+
+def test_an_address_given_while_the_photo_is_asked_keeps_its_house_number(chat) -> None:
+    web = chat("nl")
+    web.send("De straatlantaarn is kapot")
+    reply = web.send("Marktstraße 10")
+    assert reply.startswith("Genoteerd ✓ Locatie: Marktstraße 10\n")
+    assert "foto" in reply.split("\n", 1)[1]
