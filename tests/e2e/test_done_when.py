@@ -74,6 +74,6 @@ def test_one_citizen_does_everything_in_one_session(chat, client) -> None:
     expected = hours.hours_on("recycling_yard", saturday)  # type: ignore[arg-type]
     assert f"{saturday:%d.%m.%Y}" in answer
     if expected.is_open:
-        assert answer.startswith("Wertstoffhof hat am Sa, ") and "09:00–14:00 Uhr" in answer
+        assert answer.startswith("Wertstoffhof – geöffnet am Sa, ") and "09:00–14:00 Uhr" in answer
     else:  # a public holiday on Saturday
         assert "geschlossen" in answer
