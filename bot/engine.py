@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
@@ -27,7 +27,7 @@ from bot.db import transaction
 from bot.language import reply_language
 from bot.messages import InboundMessage, Reply
 from bot.models import Contact, Conversation, Message, utcnow
-from bot.outbox import enqueue
+from bot.outbox import enqueue_core, insert_message
 from bot.settings import Settings
 from flows.dialogue import Dialogue
 from flows.events import (
@@ -118,18 +118,18 @@ class Engine:
                     inbound = inbound.model_copy(update={"payload": choice.payload})
             parse = self._parse(text, contact.language, now_local)
 
-            incoming = Message(
+            incoming_data = self._inbound_data(inbound, parse)
+            incoming_id = insert_message(
+                session,
                 conversation_id=conversation_id,
                 direction="in",
                 channel=inbound.channel,
                 provider_message_id=inbound.provider_message_id,
                 text=text or None,
                 payload=inbound.payload,
-                data=self._inbound_data(inbound, parse),
+                data=incoming_data,
                 author="citizen",
             )
-            session.add(incoming)
-            session.flush()
             now = utcnow()
             contact.last_inbound_at = conversation.last_inbound_at = now
             conversation.message_count += 1
@@ -158,7 +158,9 @@ class Engine:
             state, events = self.dialogue.respond(
                 dict(conversation.state), turn, EngineServices(ctx)
             )
-            replies = self._apply(session, contact, conversation, incoming, events, state)
+            replies = self._apply(
+                session, contact, conversation, incoming_id, incoming_data, events, state
+            )
             return Handled(contact_id, conversation_id, replies)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
@@ -178,15 +180,16 @@ class Engine:
         session: Session,
         contact: Contact,
         conversation: Conversation,
-        incoming: Message,
+        incoming_id: int,
+        incoming_data: dict[str, Any],
         events: list[Event],
         state: dict[str, Any],
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction.
 
-        State, contact and transcript changes are made first, so they reach the
-        database in the same flush as the first reply (fewer round trips)."""
-        data = dict(incoming.data)
+        Transcript and outbox rows are written with plain Core statements (no ORM
+        bookkeeping); contact and conversation changes go with the commit's flush."""
+        data = dict(incoming_data)
         for event in events:
             if isinstance(event, LanguageChanged):
                 contact.language, contact.language_locked = event.language, True
@@ -204,16 +207,18 @@ class Engine:
                     ranking=event.ranking,
                 )
         data["events"] = [e.as_dict() for e in events if not isinstance(e, ReplySent)]
-        incoming.data = data
+        session.execute(_SET_MESSAGE_DATA, {"b_id": incoming_id, "data": data})
         conversation.state = state
         replies: list[SentReply] = []
+        assert contact.id is not None and conversation.id is not None
         for event in events:
             if isinstance(event, ReplySent):
-                row = enqueue(
-                    session, contact, event.reply, reply_to_id=incoming.id,
-                    conversation=conversation, flush=False,
+                message_id = enqueue_core(
+                    session, contact_id=contact.id, conversation_id=conversation.id,
+                    channel=contact.channel, recipient=contact.channel_user_id,
+                    reply=event.reply, reply_to_id=incoming_id,
                 )
-                replies.append(SentReply(row.message_id, event.reply))
+                replies.append(SentReply(message_id, event.reply))
         return replies
 
     @staticmethod
@@ -277,6 +282,10 @@ class Engine:
 
 
 # Built once: statement construction costs more than the cached execution.
+_MESSAGE_T = Message.__table__  # type: ignore[attr-defined]
+_SET_MESSAGE_DATA = (
+    update(_MESSAGE_T).where(_MESSAGE_T.c.id == bindparam("b_id")).values(data=bindparam("data"))
+)
 _EARLIER_DELIVERY_ROW = (
     select(Message.id)
     .where(
