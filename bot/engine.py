@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from actions.registry import ActionContext, run_action
@@ -131,12 +132,13 @@ class Engine:
                 author="citizen",
             )
             now = utcnow()
-            contact.last_inbound_at = conversation.last_inbound_at = now
-            conversation.message_count += 1
-            conversation.updated_at = now
+            _set(contact, last_inbound_at=now)
+            _set(conversation, last_inbound_at=now, updated_at=now,
+                 message_count=conversation.message_count + 1)
             if inbound.sender_name and not contact.name:
-                contact.name = inbound.sender_name[:200]
+                _set(contact, name=inbound.sender_name[:200])
             if conversation.mode != "bot":
+                _write_turn_state(session, contact, conversation)
                 return Handled(contact_id, conversation_id, [])
 
             lang = reply_language(
@@ -187,16 +189,17 @@ class Engine:
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction.
 
-        Transcript and outbox rows are written with plain Core statements (no ORM
-        bookkeeping); contact and conversation changes go with the commit's flush."""
+        Transcript, outbox, contact and conversation rows are written with plain Core
+        statements (no ORM unit-of-work bookkeeping); anything an action changed
+        through the ORM goes with the commit's flush as before."""
         data = dict(incoming_data)
         for event in events:
             if isinstance(event, LanguageChanged):
-                contact.language, contact.language_locked = event.language, True
+                _set(contact, language=event.language, language_locked=True)
             elif isinstance(event, HandoffRequested):
-                conversation.mode = "human"
+                _set(conversation, mode="human")
             elif isinstance(event, ConsentChanged):
-                contact.consent_broadcasts = event.broadcasts
+                _set(contact, consent_broadcasts=event.broadcasts)
             elif isinstance(event, FallbackRecorded):
                 data["fallback"] = True
                 record_fallback(
@@ -208,7 +211,8 @@ class Engine:
                 )
         data["events"] = [e.as_dict() for e in events if not isinstance(e, ReplySent)]
         session.execute(_SET_MESSAGE_DATA, {"b_id": incoming_id, "data": data})
-        conversation.state = state
+        _set(conversation, state=state)
+        _write_turn_state(session, contact, conversation)
         replies: list[SentReply] = []
         assert contact.id is not None and conversation.id is not None
         for event in events:
@@ -305,6 +309,45 @@ _LOCK_CONTACT = (
     .with_for_update(of=Conversation)  # type: ignore[arg-type]
     .execution_options(populate_existing=True)
 )
+
+
+_CONTACT_T = Contact.__table__  # type: ignore[attr-defined]
+_CONVERSATION_T = Conversation.__table__  # type: ignore[attr-defined]
+_CONTACT_TURN_FIELDS = ("last_inbound_at", "name", "language", "language_locked",
+                        "consent_broadcasts")
+_CONVERSATION_TURN_FIELDS = ("mode", "state", "message_count", "last_inbound_at",
+                             "updated_at")
+_UPDATE_CONTACT = (
+    update(_CONTACT_T)
+    .where(_CONTACT_T.c.id == bindparam("b_id"))
+    .values({name: bindparam(name) for name in _CONTACT_TURN_FIELDS})
+)
+_UPDATE_CONVERSATION = (
+    update(_CONVERSATION_T)
+    .where(_CONVERSATION_T.c.id == bindparam("b_id"))
+    .values({name: bindparam(name) for name in _CONVERSATION_TURN_FIELDS})
+)
+
+
+def _set(row: Any, **values: Any) -> None:
+    """Change attributes of the locked contact or conversation without making the ORM
+    track them: `_write_turn_state` writes them with one Core UPDATE per row."""
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
+def _write_turn_state(session: Session, contact: Contact, conversation: Conversation) -> None:
+    session.execute(
+        _UPDATE_CONTACT,
+        {"b_id": contact.id, **{name: getattr(contact, name) for name in _CONTACT_TURN_FIELDS}},
+    )
+    session.execute(
+        _UPDATE_CONVERSATION,
+        {
+            "b_id": conversation.id,
+            **{name: getattr(conversation, name) for name in _CONVERSATION_TURN_FIELDS},
+        },
+    )
 
 
 def _insert_ignore(session: Session, model: type, **values: Any) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.channels.fasthttp import JsonPoster
+from bot.channels.fasthttp import JsonPoster, _usable
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -29,6 +30,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(raw)))
         for name, value in extra.items():
             self.send_header(name, value)
+        if self.server.close_after == "announced":
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(raw)
         if self.server.close_after:
@@ -72,10 +75,24 @@ def test_error_status_and_headers_are_returned(server) -> None:  # type: ignore[
     assert response.json()["error"]["code"] == 130429
 
 
-def test_a_connection_the_server_closed_is_replaced(server) -> None:  # type: ignore[no-untyped-def]
-    server.close_after = True
+def test_a_connection_the_server_announced_closing_is_not_reused(server) -> None:  # type: ignore[no-untyped-def]
+    server.close_after = "announced"
     poster = _poster(server)
     assert poster.post({"n": 1}).status_code == 200
+    assert poster._idle == []
+    assert poster.post({"n": 2}).status_code == 200
+    assert [body for _, body in server.seen] == [{"n": 1}, {"n": 2}]
+
+
+def test_an_idle_connection_the_server_closed_is_replaced(server) -> None:  # type: ignore[no-untyped-def]
+    server.close_after = "silently"
+    poster = _poster(server)
+    assert poster.post({"n": 1}).status_code == 200
+    [idle] = poster._idle
+    deadline = time.monotonic() + 5
+    while _usable(idle) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _usable(idle)
     assert poster.post({"n": 2}).status_code == 200
     assert [body for _, body in server.seen] == [{"n": 1}, {"n": 2}]
 
