@@ -79,13 +79,26 @@ def _configure_sqlite(engine: Engine) -> None:
             _release(conn)
             raise
 
+    # These events fire *before* SQLAlchemy's COMMIT / ROLLBACK. Releasing the lock
+    # there let the next writer's BEGIN IMMEDIATE find the database still locked and
+    # sleep in SQLite's busy handler (1 ms and up) while holding our lock, so end the
+    # transaction on the driver connection first (SQLAlchemy's own COMMIT / ROLLBACK
+    # that follows is then a no-op: sqlite3 skips it outside a transaction).
     @event.listens_for(engine, "commit")
     def _on_commit(conn) -> None:  # type: ignore[no-untyped-def]
-        _release(conn)
+        try:
+            if conn.info.get(_LOCK_KEY) is not None:
+                conn.connection.dbapi_connection.commit()
+        finally:
+            _release(conn)
 
     @event.listens_for(engine, "rollback")
     def _on_rollback(conn) -> None:  # type: ignore[no-untyped-def]
-        _release(conn)
+        try:
+            if conn.info.get(_LOCK_KEY) is not None:
+                conn.connection.dbapi_connection.rollback()
+        finally:
+            _release(conn)
 
 
 def _release(conn) -> None:  # type: ignore[no-untyped-def]

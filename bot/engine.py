@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from actions.registry import ActionContext, run_action
@@ -27,7 +28,7 @@ from bot.db import transaction
 from bot.language import reply_language
 from bot.messages import InboundMessage, Reply
 from bot.models import Contact, Conversation, Message, utcnow
-from bot.outbox import enqueue
+from bot.outbox import enqueue_core, insert_message
 from bot.settings import Settings
 from flows.dialogue import Dialogue
 from flows.events import (
@@ -118,25 +119,26 @@ class Engine:
                     inbound = inbound.model_copy(update={"payload": choice.payload})
             parse = self._parse(text, contact.language, now_local)
 
-            incoming = Message(
+            incoming_data = self._inbound_data(inbound, parse)
+            incoming_id = insert_message(
+                session,
                 conversation_id=conversation_id,
                 direction="in",
                 channel=inbound.channel,
                 provider_message_id=inbound.provider_message_id,
                 text=text or None,
                 payload=inbound.payload,
-                data=self._inbound_data(inbound, parse),
+                data=incoming_data,
                 author="citizen",
             )
-            session.add(incoming)
-            session.flush()
             now = utcnow()
-            contact.last_inbound_at = conversation.last_inbound_at = now
-            conversation.message_count += 1
-            conversation.updated_at = now
+            _set(contact, last_inbound_at=now)
+            _set(conversation, last_inbound_at=now, updated_at=now,
+                 message_count=conversation.message_count + 1)
             if inbound.sender_name and not contact.name:
-                contact.name = inbound.sender_name[:200]
+                _set(contact, name=inbound.sender_name[:200])
             if conversation.mode != "bot":
+                _write_turn_state(session, contact, conversation)
                 return Handled(contact_id, conversation_id, [])
 
             lang = reply_language(
@@ -158,7 +160,9 @@ class Engine:
             state, events = self.dialogue.respond(
                 dict(conversation.state), turn, EngineServices(ctx)
             )
-            replies = self._apply(session, contact, conversation, incoming, events, state)
+            replies = self._apply(
+                session, contact, conversation, incoming_id, incoming_data, events, state
+            )
             return Handled(contact_id, conversation_id, replies)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
@@ -178,22 +182,24 @@ class Engine:
         session: Session,
         contact: Contact,
         conversation: Conversation,
-        incoming: Message,
+        incoming_id: int,
+        incoming_data: dict[str, Any],
         events: list[Event],
         state: dict[str, Any],
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction.
 
-        State, contact and transcript changes are made first, so they reach the
-        database in the same flush as the first reply (fewer round trips)."""
-        data = dict(incoming.data)
+        Transcript, outbox, contact and conversation rows are written with plain Core
+        statements (no ORM unit-of-work bookkeeping); anything an action changed
+        through the ORM goes with the commit's flush as before."""
+        data = dict(incoming_data)
         for event in events:
             if isinstance(event, LanguageChanged):
-                contact.language, contact.language_locked = event.language, True
+                _set(contact, language=event.language, language_locked=True)
             elif isinstance(event, HandoffRequested):
-                conversation.mode = "human"
+                _set(conversation, mode="human")
             elif isinstance(event, ConsentChanged):
-                contact.consent_broadcasts = event.broadcasts
+                _set(contact, consent_broadcasts=event.broadcasts)
             elif isinstance(event, FallbackRecorded):
                 data["fallback"] = True
                 record_fallback(
@@ -204,16 +210,19 @@ class Engine:
                     ranking=event.ranking,
                 )
         data["events"] = [e.as_dict() for e in events if not isinstance(e, ReplySent)]
-        incoming.data = data
-        conversation.state = state
+        session.execute(_SET_MESSAGE_DATA, {"b_id": incoming_id, "data": data})
+        _set(conversation, state=state)
+        _write_turn_state(session, contact, conversation)
         replies: list[SentReply] = []
+        assert contact.id is not None and conversation.id is not None
         for event in events:
             if isinstance(event, ReplySent):
-                row = enqueue(
-                    session, contact, event.reply, reply_to_id=incoming.id,
-                    conversation=conversation, flush=False,
+                message_id = enqueue_core(
+                    session, contact_id=contact.id, conversation_id=conversation.id,
+                    channel=contact.channel, recipient=contact.channel_user_id,
+                    reply=event.reply, reply_to_id=incoming_id,
                 )
-                replies.append(SentReply(row.message_id, event.reply))
+                replies.append(SentReply(message_id, event.reply))
         return replies
 
     @staticmethod
@@ -277,6 +286,10 @@ class Engine:
 
 
 # Built once: statement construction costs more than the cached execution.
+_MESSAGE_T = Message.__table__  # type: ignore[attr-defined]
+_SET_MESSAGE_DATA = (
+    update(_MESSAGE_T).where(_MESSAGE_T.c.id == bindparam("b_id")).values(data=bindparam("data"))
+)
 _EARLIER_DELIVERY_ROW = (
     select(Message.id)
     .where(
@@ -296,6 +309,45 @@ _LOCK_CONTACT = (
     .with_for_update(of=Conversation)  # type: ignore[arg-type]
     .execution_options(populate_existing=True)
 )
+
+
+_CONTACT_T = Contact.__table__  # type: ignore[attr-defined]
+_CONVERSATION_T = Conversation.__table__  # type: ignore[attr-defined]
+_CONTACT_TURN_FIELDS = ("last_inbound_at", "name", "language", "language_locked",
+                        "consent_broadcasts")
+_CONVERSATION_TURN_FIELDS = ("mode", "state", "message_count", "last_inbound_at",
+                             "updated_at")
+_UPDATE_CONTACT = (
+    update(_CONTACT_T)
+    .where(_CONTACT_T.c.id == bindparam("b_id"))
+    .values({name: bindparam(name) for name in _CONTACT_TURN_FIELDS})
+)
+_UPDATE_CONVERSATION = (
+    update(_CONVERSATION_T)
+    .where(_CONVERSATION_T.c.id == bindparam("b_id"))
+    .values({name: bindparam(name) for name in _CONVERSATION_TURN_FIELDS})
+)
+
+
+def _set(row: Any, **values: Any) -> None:
+    """Change attributes of the locked contact or conversation without making the ORM
+    track them: `_write_turn_state` writes them with one Core UPDATE per row."""
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
+def _write_turn_state(session: Session, contact: Contact, conversation: Conversation) -> None:
+    session.execute(
+        _UPDATE_CONTACT,
+        {"b_id": contact.id, **{name: getattr(contact, name) for name in _CONTACT_TURN_FIELDS}},
+    )
+    session.execute(
+        _UPDATE_CONVERSATION,
+        {
+            "b_id": conversation.id,
+            **{name: getattr(conversation, name) for name in _CONVERSATION_TURN_FIELDS},
+        },
+    )
 
 
 def _insert_ignore(session: Session, model: type, **values: Any) -> None:

@@ -27,6 +27,7 @@ from bot.channels.base import (
     numbered_text,
     split_text,
 )
+from bot.channels.fasthttp import JsonPoster, JsonResponse
 from bot.channels.phone import to_e164
 from bot.channels.window import template_outside_window
 from bot.messages import Button, InboundMessage, Location, Media, Reply
@@ -158,12 +159,21 @@ class WhatsAppCloudAdapter(ChannelAdapter):
             headers={"Authorization": f"Bearer {settings.whatsapp_token}"},
             limits=httpx.Limits(max_connections=max(4, settings.dispatch_concurrency * 2)),
         )
+        # Sends go through the lighter client unless a proxy applies (httpx then).
+        self.poster = JsonPoster.for_url(
+            self.url,
+            headers={"Authorization": f"Bearer {settings.whatsapp_token}"},
+            timeout=10.0,
+            max_idle=max(4, settings.dispatch_concurrency * 2),
+        )
 
     def rate(self) -> Rate:
         return Rate("whatsapp", self.settings.whatsapp_mps, max(1.0, self.settings.whatsapp_mps))
 
     def close(self) -> None:
         self.http.close()
+        if self.poster is not None:
+            self.poster.close()
 
     def send(self, job: OutboundJob) -> Delivery:
         to = job.recipient.lstrip("+")
@@ -205,7 +215,10 @@ class WhatsAppCloudAdapter(ChannelAdapter):
     def _post(self, body: dict[str, Any]) -> str:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
         try:
-            response = self.http.post(self.url, json=body)
+            response: httpx.Response | JsonResponse = (
+                self.poster.post(body) if self.poster is not None
+                else self.http.post(self.url, json=body)
+            )
         except httpx.HTTPError as exc:
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code < 300:
@@ -217,7 +230,7 @@ class WhatsAppCloudAdapter(ChannelAdapter):
         code = error.get("code")
         reason = f"Graph {response.status_code} error {code}: {error.get('message', '')}"
         if response.status_code == 429 or response.status_code >= 500 or code in THROTTLED:
-            retry_after = response.headers.get("Retry-After")
+            retry_after = response.headers.get("retry-after")
             raise TransientError(
                 reason, retry_after=float(retry_after) if retry_after else None
             )
