@@ -11,6 +11,7 @@ from bot.messages import Button, Reply
 from bot.models import Contact
 from bot.outbox import enqueue
 from tests.channels.conftest import SECRET, Stack
+from tests.channels.helpers import wait_rows
 from tests.fakes.server import Fault
 from tests.fakes.telegram import (
     BLOCKED,
@@ -25,16 +26,6 @@ HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
 def post(stack: Stack, update: dict, headers: dict | None = None):
     return stack.http.post("/webhooks/telegram", json=update, headers=headers or HEADERS)
-
-
-def wait_rows(stack: Stack, status: str, count: int, timeout: float = 10.0) -> list:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rows = [r for r in stack.rows() if r.status == status]
-        if len(rows) >= count:
-            return rows
-        time.sleep(0.02)
-    return [r for r in stack.rows() if r.status == status]
 
 
 def queue(stack: Stack, chat_id: int, replies: list[Reply]) -> None:
