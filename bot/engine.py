@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -27,7 +27,7 @@ from bot.channels.payloads import choice_in
 from bot.db import transaction
 from bot.language import reply_language
 from bot.messages import InboundMessage, Reply
-from bot.models import Contact, Conversation, Message, utcnow
+from bot.models import Contact, Conversation, Message, Outbox, utcnow
 from bot.outbox import enqueue_core, insert_message
 from bot.settings import Settings
 from flows.dialogue import Dialogue
@@ -43,6 +43,10 @@ from flows.turn import Turn
 from nlu.review import record_fallback
 
 log = logging.getLogger(__name__)
+
+# Channels with WhatsApp's 24-hour rule; messages held outside it are released on contact.
+WINDOW_CHANNELS = frozenset({"twilio", "whatsapp"})
+RELEASE_HELD_WITHIN = timedelta(hours=72)
 
 Understand = Callable[[str, str | None, datetime], dict[str, Any]]
 
@@ -132,9 +136,15 @@ class Engine:
                 author="citizen",
             )
             now = utcnow()
+            if inbound.channel in WINDOW_CHANNELS:
+                _release_held(session, contact_id, now)
             _set(contact, last_inbound_at=now)
-            _set(conversation, last_inbound_at=now, updated_at=now,
-                 message_count=conversation.message_count + 1)
+            _set(
+                conversation,
+                last_inbound_at=now,
+                updated_at=now,
+                message_count=conversation.message_count + 1,
+            )
             if inbound.sender_name and not contact.name:
                 _set(contact, name=inbound.sender_name[:200])
             if conversation.mode != "bot":
@@ -218,9 +228,13 @@ class Engine:
         for event in events:
             if isinstance(event, ReplySent):
                 message_id = enqueue_core(
-                    session, contact_id=contact.id, conversation_id=conversation.id,
-                    channel=contact.channel, recipient=contact.channel_user_id,
-                    reply=event.reply, reply_to_id=incoming_id,
+                    session,
+                    contact_id=contact.id,
+                    conversation_id=conversation.id,
+                    channel=contact.channel,
+                    recipient=contact.channel_user_id,
+                    reply=event.reply,
+                    reply_to_id=incoming_id,
                 )
                 replies.append(SentReply(message_id, event.reply))
         return replies
@@ -313,10 +327,14 @@ _LOCK_CONTACT = (
 
 _CONTACT_T = Contact.__table__  # type: ignore[attr-defined]
 _CONVERSATION_T = Conversation.__table__  # type: ignore[attr-defined]
-_CONTACT_TURN_FIELDS = ("last_inbound_at", "name", "language", "language_locked",
-                        "consent_broadcasts")
-_CONVERSATION_TURN_FIELDS = ("mode", "state", "message_count", "last_inbound_at",
-                             "updated_at")
+_CONTACT_TURN_FIELDS = (
+    "last_inbound_at",
+    "name",
+    "language",
+    "language_locked",
+    "consent_broadcasts",
+)
+_CONVERSATION_TURN_FIELDS = ("mode", "state", "message_count", "last_inbound_at", "updated_at")
 _UPDATE_CONTACT = (
     update(_CONTACT_T)
     .where(_CONTACT_T.c.id == bindparam("b_id"))
@@ -327,6 +345,23 @@ _UPDATE_CONVERSATION = (
     .where(_CONVERSATION_T.c.id == bindparam("b_id"))
     .values({name: bindparam(name) for name in _CONVERSATION_TURN_FIELDS})
 )
+
+
+def _release_held(session: Session, contact_id: int, now: datetime) -> None:
+    """The citizen wrote, so WhatsApp's 24-hour window is open again: send what was held.
+
+    Only rows held for up to RELEASE_HELD_WITHIN; older ones (a reminder for a boat
+    trip long past) stay held and visible to staff rather than arriving out of context.
+    """
+    session.execute(
+        update(Outbox)
+        .where(
+            Outbox.contact_id == contact_id,  # type: ignore[arg-type]
+            Outbox.status == "held",  # type: ignore[arg-type]
+            Outbox.created_at >= now - RELEASE_HELD_WITHIN,  # type: ignore[operator]
+        )
+        .values(status="pending", next_attempt_at=now, last_error=None)
+    )
 
 
 def _set(row: Any, **values: Any) -> None:

@@ -187,3 +187,23 @@ def test_24_hour_window(templated: Stack) -> None:
     assert held[0].body["text"] == "Freitext"
     time.sleep(0.2)
     assert len(stack.graph.sent) == 1
+
+
+def test_held_messages_go_out_when_the_citizen_writes_again(templated: Stack) -> None:
+    stack = templated
+    old = datetime.now(UTC) - timedelta(hours=30)
+    queue(
+        stack,
+        "whatsapp",
+        "+" + WA_ID,
+        [Reply(text="Ihr Antrag ist da.")],
+        kind="staff",
+        last_inbound_at=old,
+    )
+    wait_rows(stack, "held", 1)
+    assert stack.graph.sent == []
+    assert post(stack, envelope([text("wamid.H1", "Danke!")])).status_code == 200
+    sent = stack.graph.wait_for(2)
+    assert sent[0]["type"] == "text" and sent[0]["text"]["body"] == "Ihr Antrag ist da."
+    assert sent[1]["to"] == WA_ID  # the bot's answer to "Danke!" comes after it
+    assert wait_rows(stack, "held", 0) == []
