@@ -49,6 +49,22 @@ def boat_services(**overrides: Any) -> FakeServices:
     return FakeServices(handlers)
 
 
+def shop_voucher_services() -> FakeServices:
+    """A demo voucher with 50,00 € and the shop behind the QR code `shop_17`."""
+    return FakeServices(
+        {
+            "vouchers.balance": {
+                "code": "AHS-DEMO-0001",
+                "balance_cents": 5000,
+                "value_cents": 5000,
+                "expires_at": "2029-11-20T00:00:00+01:00",
+                "expired": False,
+            },
+            "merchants.get": {"merchant": {"id": 17, "name": "Eiscafé am Schloss"}},
+        }
+    )
+
+
 def test_one_message_fills_four_slots_and_shows_the_summary() -> None:
     chat = Chat(boat_services())
     texts = chat.send("Ruderboot morgen um 15 Uhr für 2 Stunden", intent="book_boat", entities=BOAT)
@@ -268,23 +284,11 @@ def test_full_slot_offers_alternatives_that_can_be_chosen() -> None:
 
 
 def test_deep_links_start_flows_with_context() -> None:
-    services = FakeServices(
-        {
-            "vouchers.balance": {
-                "code": "AHS-DEMO-0001",
-                "balance_cents": 5000,
-                "value_cents": 5000,
-                "expires_at": "2029-11-20T00:00:00+01:00",
-                "expired": False,
-            },
-            "merchants.get": {"merchant": {"id": 17, "name": "Eiscafé am Schloss"}},
-        }
-    )
-    chat = Chat(services)
+    chat = Chat(shop_voucher_services())
     assert chat.send(payload="shop_17")[0].startswith("Mit welchem Gutschein")
     texts = chat.send("AHS-DEMO-0001", entities={"voucher_code": "AHS-DEMO-0001"}, confidence=0.3)
     assert texts[0] == "Guthaben: 50,00 €. Geschäft: Eiscafé am Schloss."
-    assert services.calls[-1] == ("merchants.get", {"id": "17"})
+    assert chat.services.calls[-1] == ("merchants.get", {"id": "17"})
     texts = chat.send("12,50", entities={"amount": 1250}, confidence=0.3)
     assert texts[0].startswith("12,50 € bei Eiscafé am Schloss mit dem Gutschein AHS-DEMO-0001")
     assert Chat(FakeServices()).send(payload="boat_dock")[0].startswith("Welches Boot")
@@ -413,19 +417,7 @@ def test_expiry_follows_the_configured_minutes() -> None:
 
 
 def test_amount_range_is_shown_as_money() -> None:
-    services = FakeServices(
-        {
-            "vouchers.balance": {
-                "code": "AHS-DEMO-0001",
-                "balance_cents": 5000,
-                "value_cents": 5000,
-                "expires_at": "2029-11-20T00:00:00+01:00",
-                "expired": False,
-            },
-            "merchants.get": {"merchant": {"id": 17, "name": "Eiscafé am Schloss"}},
-        }
-    )
-    chat = Chat(services)
+    chat = Chat(shop_voucher_services())
     chat.send(payload="shop_17")
     chat.send("AHS-DEMO-0001", entities={"voucher_code": "AHS-DEMO-0001"}, confidence=0.3)
     texts = chat.send("5000 Euro", entities={"amount": 500000}, confidence=0.3)
