@@ -167,17 +167,15 @@ def templated(sqlite_url, settings_for, fakes):
     )
 
 
+def queue_after_window(stack: Stack, text: str, kind: str) -> None:
+    """Queue a message for a citizen whose last message was 30 hours ago."""
+    old = datetime.now(UTC) - timedelta(hours=30)
+    queue(stack, "whatsapp", "+" + WA_ID, [Reply(text=text)], kind=kind, last_inbound_at=old)
+
+
 def test_24_hour_window(templated: Stack) -> None:
     stack = templated
-    old = datetime.now(UTC) - timedelta(hours=30)
-    queue(
-        stack,
-        "whatsapp",
-        "+" + WA_ID,
-        [Reply(text="Stadtfest am Samstag!")],
-        kind="broadcast",
-        last_inbound_at=old,
-    )
+    queue_after_window(stack, "Stadtfest am Samstag!", "broadcast")
     queue(stack, "whatsapp", "+" + WA_ID, [Reply(text="Freitext")], kind="reply")
     sent = stack.graph.wait_for(1)
     held = wait_rows(stack, "held", 1)
@@ -191,15 +189,7 @@ def test_24_hour_window(templated: Stack) -> None:
 
 def test_held_messages_go_out_when_the_citizen_writes_again(templated: Stack) -> None:
     stack = templated
-    old = datetime.now(UTC) - timedelta(hours=30)
-    queue(
-        stack,
-        "whatsapp",
-        "+" + WA_ID,
-        [Reply(text="Ihr Antrag ist da.")],
-        kind="staff",
-        last_inbound_at=old,
-    )
+    queue_after_window(stack, "Ihr Antrag ist da.", "staff")
     wait_rows(stack, "held", 1)
     assert stack.graph.sent == []
     assert post(stack, envelope([text("wamid.H1", "Danke!")])).status_code == 200
