@@ -40,7 +40,7 @@ from actions.geo import haversine_m, valid_coordinates
 from actions.models import CASE_STATUSES, OPEN_CASE_STATUSES, CaseCounter, CaseEvent, CityCase
 from actions.params import as_date, as_float, invalid, required
 from actions.registry import ActionContext, ActionError, action
-from bot.models import Contact
+from bot.core.models import Contact
 
 SERVICE_ID = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 REFERENCE = re.compile(r"^AH-?(\d{4})-?(\d{1,6})$")

@@ -23,8 +23,8 @@ from actions.lookups import write_lookups
 from actions.models import CASE_STATUSES
 from actions.registry import ActionError
 from actions.reminders import enqueue_due_reminders
-from bot.db import transaction
-from bot.settings import get_settings
+from bot.core.db import transaction
+from bot.core.settings import get_settings
 
 case_app = typer.Typer(
     help="Service cases: change status (notifies the citizen).", no_args_is_help=True

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 
 BOAT_TYPES = ("Ruderboot", "Tretboot", "Kanu")
 CASE_STATUSES = ("received", "in_progress", "waiting_for_citizen", "done", "rejected")

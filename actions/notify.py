@@ -1,7 +1,7 @@
 """Messages the city sends on its own (case status changes, boat reminders).
 
 Flows phrase answers to questions; these texts are sent when nobody asked, so they live
-here, one short template per language, and go out through `bot.outbox.enqueue` in the
+here, one short template per language, and go out through `bot.core.outbox.enqueue` in the
 transaction of the change that caused them.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.messages import Button, Reply
-from bot.models import Contact
-from bot.outbox import enqueue
+from bot.core.messages import Button, Reply
+from bot.core.models import Contact
+from bot.core.outbox import enqueue
 
 STATUS_NAMES = {
     "de": {

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from actions import datafiles
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from actions.merchants import merchant_from_payload
 from actions.models import Merchant
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CHANNELS = ("web", "telegram", "whatsapp")

@@ -18,7 +18,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.settings import Settings
+from bot.core.errors import ActionError
+from bot.core.settings import Settings
+
+__all__ = ["ACTIONS", "ActionContext", "ActionError", "action", "run_action"]
 
 
 @dataclass
@@ -32,15 +35,6 @@ class ActionContext:
     now: datetime  # aware, in the city's time zone
     settings: Settings
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-class ActionError(Exception):
-    """An expected outcome the citizen must hear about, named by `code`."""
-
-    def __init__(self, code: str, **details: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
 
 
 ActionFn = Callable[[ActionContext, dict[str, Any]], dict[str, Any]]

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 from actions.boats import config, ticket_path
 from actions.models import Boat, BoatBooking
 from actions.notify import notify_reminder
-from bot.models import Contact
-from bot.settings import Settings, get_settings
+from bot.core.models import Contact
+from bot.core.settings import Settings, get_settings
 
 
 def enqueue_due_reminders(session: Session, now: datetime, settings: Settings | None = None) -> int:

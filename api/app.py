@@ -13,9 +13,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
 from api.routes import cases, chat, health, login, merchant, nlu, qr, staff, webhooks
+from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
 from bot.runtime import build_engine
-from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from bot.staff import StaffUser, authenticate, find_user
 
 COOKIE = "stadtbot_staff"

@@ -8,8 +8,8 @@ from fastapi import Depends
 from sqlalchemy.engine import Engine as DbEngine
 from starlette.requests import HTTPConnection
 
+from bot.core.settings import Settings
 from bot.engine import Engine
-from bot.settings import Settings
 
 
 def _engine(request: HTTPConnection) -> Engine:

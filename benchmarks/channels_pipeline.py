@@ -118,11 +118,11 @@ def stadtbot_app():  # type: ignore[no-untyped-def]
 
     from api.app import create_app
     from bot.channels.registry import build_adapters
-    from bot.db import make_engine
+    from bot.core.db import make_engine
+    from bot.core.settings import Settings
     from bot.dispatcher import Dispatcher
     from bot.engine import Engine
     from bot.runtime import build_engine
-    from bot.settings import Settings
     from flows.dialogue import Dialogue
 
     env = json.loads(os.environ["BENCH_CONFIG"])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import typer
 
 from actions.cli import case_app, demo_lookups, qr_command, reminders_app
-from bot.settings import get_settings
+from bot.core.settings import get_settings
 from nlu.cli import nlu_app
 
 app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
@@ -88,7 +89,7 @@ def chat(
     user: str = typer.Option("local", help="Terminal user id (one conversation each)."),
 ) -> None:
     """Chat with the bot in the terminal, through the same engine as every channel."""
-    from bot.messages import InboundMessage
+    from bot.core.messages import InboundMessage
     from bot.migrate import upgrade
     from bot.runtime import build_engine
 
@@ -137,7 +138,7 @@ def db_upgrade() -> None:
 def demo_load() -> None:
     """Load the demo city (boats, vouchers, shops, services, logins); idempotent."""
     from actions.demo import load_demo
-    from bot.db import transaction
+    from bot.core.db import transaction
     from bot.migrate import upgrade
 
     settings = get_settings()
@@ -158,7 +159,7 @@ def worker() -> None:
     import signal
 
     from bot.channels.registry import build_adapters
-    from bot.db import make_engine
+    from bot.core.db import make_engine
     from bot.dispatcher import Dispatcher
     from bot.scheduler import Scheduler
 
@@ -184,7 +185,7 @@ def worker() -> None:
 def telegram_set_webhook() -> None:
     """Register PUBLIC_BASE_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET."""
     from bot.channels.telegram import TelegramAdapter
-    from bot.db import make_engine
+    from bot.core.db import make_engine
 
     settings = get_settings()
     if not settings.telegram_bot_token or not settings.public_base_url.startswith("https://"):
@@ -261,7 +262,7 @@ def user_add(
     ),
 ) -> None:
     """Create a staff login (the password is asked for, or read from STADTBOT_NEW_PASSWORD)."""
-    from bot.db import transaction
+    from bot.core.db import transaction
     from bot.migrate import upgrade
     from bot.staff import StaffError, add_user
 
@@ -273,3 +274,22 @@ def user_add(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"user {username.strip().lower()} created with roles {', '.join(role)}")
+
+
+@nlu_app.command()
+def review(limit: Annotated[int, typer.Option(help="How many to list.")] = 50) -> None:
+    """List the newest fallbacks (messages the bot did not understand)."""
+    from sqlmodel import Session
+
+    from bot.core.db import get_engine
+    from bot.core.fallbacks import list_fallbacks
+
+    with Session(get_engine()) as session:
+        rows = list_fallbacks(session, limit)
+    if not rows:
+        typer.echo("no fallbacks recorded")
+        return
+    for row in rows:
+        guesses = ", ".join(f"{r['name']} {r['confidence']:.2f}" for r in row.ranking[:2])
+        typer.echo(f"{row.created_at:%Y-%m-%d %H:%M} [{row.language or '?'}] "
+                   f"contact={row.contact_id or '-'} {row.text!r} -> {guesses}")

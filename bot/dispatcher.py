@@ -56,9 +56,9 @@ from bot.channels.base import (
     PermanentError,
     TransientError,
 )
-from bot.db import transaction
-from bot.models import Contact, Outbox, utcnow
-from bot.settings import Settings
+from bot.core.db import transaction
+from bot.core.models import Contact, Outbox, utcnow
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

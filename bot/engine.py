@@ -24,12 +24,13 @@ from sqlmodel import Session, select
 
 from actions.registry import ActionContext, run_action
 from bot.channels.payloads import choice_in
-from bot.db import transaction
+from bot.core.db import transaction
+from bot.core.fallbacks import record_fallback
+from bot.core.messages import InboundMessage, Reply
+from bot.core.models import Contact, Conversation, Message, Outbox, utcnow
+from bot.core.outbox import enqueue_core, insert_message
+from bot.core.settings import Settings
 from bot.language import reply_language
-from bot.messages import InboundMessage, Reply
-from bot.models import Contact, Conversation, Message, Outbox, utcnow
-from bot.outbox import enqueue_core, insert_message
-from bot.settings import Settings
 from flows.dialogue import Dialogue
 from flows.events import (
     ConsentChanged,
@@ -40,7 +41,6 @@ from flows.events import (
     ReplySent,
 )
 from flows.turn import Turn
-from nlu.review import record_fallback
 
 log = logging.getLogger(__name__)
 

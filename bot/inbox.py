@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.messages import Reply
-from bot.models import Contact, Conversation, Message, utcnow
-from bot.outbox import enqueue
+from bot.core.messages import Reply
+from bot.core.models import Contact, Conversation, Message, utcnow
+from bot.core.outbox import enqueue
 from bot.transcript import messages_after
 
 

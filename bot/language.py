@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Contact
-from bot.settings import LANGUAGES
+from bot.core.models import Contact
+from bot.core.settings import LANGUAGES
 
 LOCK_CONFIDENCE = 0.9
 SWITCH_CONFIDENCE = 0.98

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine as DbEngine
 
-from bot.db import make_engine
+import actions  # noqa: F401  registers the actions on import
+from actions.registry import ACTIONS
+from bot.core.db import make_engine
+from bot.core.settings import Settings
 from bot.engine import Engine, Understand
-from bot.settings import Settings
 from flows.dialogue import Dialogue
 
 
@@ -20,6 +22,8 @@ def build_engine(
         nlu.get_nlu()
         understand = nlu.parse
     dialogue = Dialogue(
-        threshold=nlu.CONFIDENCE_THRESHOLD, expiry_minutes=settings.flow_expiry_minutes
+        threshold=nlu.CONFIDENCE_THRESHOLD,
+        expiry_minutes=settings.flow_expiry_minutes,
+        known_actions=frozenset(ACTIONS),
     )
     return Engine(db or make_engine(settings.database_url), settings, understand, dialogue)

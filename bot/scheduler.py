@@ -16,9 +16,9 @@ from datetime import datetime
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session
 
-from bot.db import transaction
-from bot.models import utcnow
-from bot.settings import Settings
+from bot.core.db import transaction
+from bot.core.models import utcnow
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from sqlmodel import SQLModel
 
 import actions.models  # noqa: F401
 import bot.channels.models
-import bot.models
+import bot.core.fallbacks
+import bot.core.models
 import bot.staff  # noqa: F401
-import nlu.models  # noqa: F401
 
 metadata = SQLModel.metadata

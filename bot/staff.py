@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Field, Session, SQLModel, select
 
-from bot.models import utcnow
+from bot.core.models import utcnow
 
 ROLES = ("staff", "communications", "admin")
 MIN_PASSWORD_LENGTH = 10

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.models import Contact, Conversation, Message
+from bot.core.models import Contact, Conversation, Message
 
 WEB_CHANNEL = "web"
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import yaml
 
-from bot.i18n import t
-from bot.messages import Button, Reply
+from bot.core.i18n import t
+from bot.core.messages import Button, Reply
 from flows.definition import Flow
 from flows.events import (
     Event,
@@ -49,14 +49,6 @@ FLOW_ANSWERS = frozenset({"affirm", "deny"})
 FLOW_PAYLOAD = "flow:"
 
 
-def registered_actions() -> set[str] | None:
-    """Names of the backend actions, to check flows against; None if none are registered."""
-    import actions  # noqa: F401  registers the actions on import
-    from actions.registry import ACTIONS
-
-    return set(ACTIONS) or None
-
-
 LOCATION_FLOW = "find_acceptance_point"
 
 
@@ -77,13 +69,15 @@ class Dialogue:
     threshold: float
     expiry_minutes: int = 60
     flow_dirs: tuple[Path, ...] = (DEFINITIONS_DIR,)
-    check_actions: bool = True
+    # Names of the backend actions the flows may call (handed in by the wiring, which
+    # knows `actions`); None skips the check, for tests with a fake backend.
+    known_actions: frozenset[str] | None = None
     answers: dict[str, dict[str, Any]] = field(default_factory=lambda: _load_yaml("answers.yaml"))
     menu: list[dict[str, str]] = field(default_factory=lambda: _load_yaml("menu.yaml"))
     flows: dict[str, Flow] = field(init=False)
 
     def __post_init__(self) -> None:
-        known = registered_actions() if self.check_actions else None
+        known = set(self.known_actions) if self.known_actions is not None else None
         self.flows = load_flows(self.flow_dirs, known)
         self.by_intent = {i: f.name for f in self.flows.values() for i in f.intents}
         self.start_payloads = _start_payloads(self.flows.values())

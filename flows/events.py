@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.messages import Reply
+from bot.core.messages import Reply
 
 
 @dataclass(frozen=True)

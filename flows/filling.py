@@ -10,9 +10,9 @@ import logging
 import re
 from typing import Any
 
-from actions.registry import ActionError
-from bot.i18n import t
-from bot.messages import Button
+from bot.core.errors import ActionError
+from bot.core.i18n import t
+from bot.core.messages import Button
 from flows.definition import Flow, Option, SlotDef
 from flows.run_base import CORRECTABLE_TYPES, MAX_BUTTONS, MAX_FAILS, RunBase
 from flows.slots import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import Button, Reply
+from bot.core.messages import Button, Reply
 from flows.definition import Flow
 from flows.events import Event, ReplySent
 from flows.turn import Services, Turn

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import t
-from bot.messages import Button
+from bot.core.i18n import t
+from bot.core.messages import Button
 from flows.definition import Flow, Option, SlotDef, Step
 from flows.filling import FillingMixin
 from flows.run_base import (

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.messages import Location, Media
+from bot.core.messages import Location, Media
 from flows.definition import Option, SlotDef
 
 VOCABULARY_PATH = Path(__file__).parent / "vocabulary.yaml"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from actions.registry import ActionError
-from bot.i18n import catalog, t
-from bot.messages import Button
+from bot.core.errors import ActionError
+from bot.core.i18n import catalog, t
+from bot.core.messages import Button
 from flows.definition import ErrorHandler, Flow, SlotDef, Step
 from flows.events import ConsentChanged, HandoffRequested
 from flows.run_base import MAX_STEPS_PER_TURN, RunBase

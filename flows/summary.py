@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.i18n import t
+from bot.core.i18n import t
 from flows.definition import Flow, Option, SlotDef
 
 TEMPLATE_RE = re.compile(r"\{([A-Za-z_][\w.]*)(?:\|(\w+))?\}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.messages import Location, Media
+from bot.core.messages import Location, Media
 
 
 @dataclass(frozen=True)
@@ -39,5 +39,5 @@ class Services(Protocol):
     """What the dialogue may ask of the outside world, inside the engine's transaction."""
 
     def run_action(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run a backend action; raises `actions.registry.ActionError` for expected outcomes."""
+        """Run a backend action; raises `bot.core.errors.ActionError` for expected outcomes."""
         ...

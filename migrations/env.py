@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.db import make_engine, normalise_url
+from bot.core.db import make_engine, normalise_url
 from bot.schema import metadata
 
 config = context.config

@@ -64,7 +64,7 @@ def reset() -> None:
 def _now(now: datetime | None) -> datetime:
     if now is not None:
         return now
-    from bot.settings import get_settings
+    from bot.core.settings import get_settings
 
     return datetime.now(get_settings().tz)
 

@@ -108,22 +108,3 @@ def export(directory: Path) -> None:
 
     for path in export_dir(load_dir(model_store.DATA_DIR), directory):
         typer.echo(f"wrote {path}")
-
-
-@nlu_app.command()
-def review(limit: Annotated[int, typer.Option(help="How many to list.")] = 50) -> None:
-    """List the newest fallbacks (messages the bot did not understand)."""
-    from sqlmodel import Session
-
-    from bot.db import get_engine
-    from nlu.review import list_fallbacks
-
-    with Session(get_engine()) as session:
-        rows = list_fallbacks(session, limit)
-    if not rows:
-        typer.echo("no fallbacks recorded")
-        return
-    for row in rows:
-        guesses = ", ".join(f"{r['name']} {r['confidence']:.2f}" for r in row.ranking[:2])
-        typer.echo(f"{row.created_at:%Y-%m-%d %H:%M} [{row.language or '?'}] "
-                   f"contact={row.contact_id or '-'} {row.text!r} -> {guesses}")

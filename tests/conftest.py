@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.migrate import upgrade
-from bot.settings import Settings
 from tests.support import pg_schema
 
 

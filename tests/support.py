@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.db import make_engine, normalise_url
+from bot.core.db import make_engine, normalise_url
+from bot.core.settings import Settings
 from bot.engine import Engine
 from bot.migrate import upgrade
-from bot.settings import Settings
 from flows.dialogue import Dialogue
 
 KEYWORDS = {"hallo": "greet", "hilfe": "help", "danke": "thanks", "tschüss": "goodbye"}

@@ -12,7 +12,7 @@ from actions.models import CASE_STATUSES
 from actions.registry import ActionError
 from api.auth import StaffDep
 from api.deps import DbDep
-from bot.db import transaction
+from bot.core.db import transaction
 
 router = APIRouter()
 

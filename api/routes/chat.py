@@ -21,9 +21,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from api.deps import DbDep, EngineDep
+from bot.core.messages import Button, InboundMessage, Location
+from bot.core.metrics import HANDLE_SECONDS, INBOUND, REPLIES
 from bot.engine import Engine, Handled
-from bot.messages import Button, InboundMessage, Location
-from bot.metrics import HANDLE_SECONDS, INBOUND, REPLIES
 from bot.transcript import (
     WEB_CHANNEL,
     last_message_id,

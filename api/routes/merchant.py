@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from actions.models import Merchant, Voucher, VoucherTransaction
 from api.deps import DbDep, SettingsDep
-from bot.db import transaction
+from bot.core.db import transaction
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")

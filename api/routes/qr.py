@@ -20,7 +20,7 @@ from actions import qr
 from actions.models import Boat, BoatBooking
 from actions.secure import same_token
 from api.deps import DbDep, SettingsDep
-from bot.db import transaction
+from bot.core.db import transaction
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")

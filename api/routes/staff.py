@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from api.auth import StaffDep, current_staff
 from api.deps import DbDep
-from bot.db import transaction
+from bot.core.db import transaction
 from bot.inbox import NotFound, list_conversations, release, staff_reply, transcript
 from bot.transcript import message_view
 

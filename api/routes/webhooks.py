@@ -21,9 +21,9 @@ from fastapi.responses import PlainTextResponse
 from api.deps import EngineDep, SettingsDep
 from bot.channels import telegram, twilio, whatsapp
 from bot.channels.status import record_status
+from bot.core.messages import InboundMessage
+from bot.core.metrics import DUPLICATES, HANDLE_SECONDS, INBOUND, REPLIES
 from bot.engine import Engine
-from bot.messages import InboundMessage
-from bot.metrics import DUPLICATES, HANDLE_SECONDS, INBOUND, REPLIES
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

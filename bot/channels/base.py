@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 
 from sqlalchemy.engine import Engine as DbEngine
 
-from bot.messages import Reply
+from bot.core.messages import Reply
+from bot.core.settings import Settings
 from bot.ratelimit import Rate
-from bot.settings import Settings
 
 
 class ChannelError(Exception):

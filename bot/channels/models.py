@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from bot.models import Outbox, utcnow
+from bot.core.models import Outbox, utcnow
 
 # The dispatcher asks "is there an earlier unsent row for this contact?" for every
 # candidate; this index answers it without scanning the contact's history.

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
 
 from bot.channels.models import ChannelPayload
-from bot.db import transaction
-from bot.messages import Button
-from bot.models import Contact, Conversation, Message
+from bot.core.db import transaction
+from bot.core.messages import Button
+from bot.core.models import Contact, Conversation, Message
 
 CALLBACK_LIMIT = 64
 KEY_PREFIX = "h:"

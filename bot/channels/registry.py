@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine as DbEngine
 
 from bot.channels.base import ChannelAdapter
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 
 def build_adapters(settings: Settings, db: DbEngine) -> dict[str, ChannelAdapter]:

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import select
 
 from bot.channels.models import ProviderStatusEvent
-from bot.db import transaction
-from bot.models import Outbox
+from bot.core.db import transaction
+from bot.core.models import Outbox
 
 FAILED = frozenset({"failed", "undelivered"})
 

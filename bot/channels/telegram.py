@@ -43,9 +43,9 @@ from bot.channels.base import (
     split_text,
 )
 from bot.channels.payloads import resolve_payload, store_payloads
-from bot.messages import InboundMessage, Location, Media
+from bot.core.messages import InboundMessage, Location, Media
+from bot.core.settings import Settings
 from bot.ratelimit import Rate
-from bot.settings import Settings
 
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096

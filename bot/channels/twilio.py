@@ -35,9 +35,9 @@ from bot.channels.base import (
 )
 from bot.channels.phone import to_e164
 from bot.channels.window import template_outside_window
-from bot.messages import InboundMessage, Location, Media
+from bot.core.messages import InboundMessage, Location, Media
+from bot.core.settings import Settings
 from bot.ratelimit import Rate
-from bot.settings import Settings
 
 CHANNEL = "twilio"
 BODY_LIMIT = 1600  # Twilio's limit for one WhatsApp message body

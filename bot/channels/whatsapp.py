@@ -30,9 +30,9 @@ from bot.channels.base import (
 from bot.channels.fasthttp import JsonPoster, JsonResponse
 from bot.channels.phone import to_e164
 from bot.channels.window import template_outside_window
-from bot.messages import Button, InboundMessage, Location, Media, Reply
+from bot.core.messages import Button, InboundMessage, Location, Media, Reply
+from bot.core.settings import Settings
 from bot.ratelimit import Rate
-from bot.settings import Settings
 
 CHANNEL = "whatsapp"
 TEXT_LIMIT = 4096

@@ -16,11 +16,11 @@ from sqlalchemy.engine import Engine
 
 from actions.demo import load_demo
 from actions.registry import ActionContext, ActionError, run_action
-from bot.db import make_engine, transaction
+from bot.core.db import make_engine, transaction
+from bot.core.models import Contact
+from bot.core.settings import Settings
 from bot.migrate import upgrade
-from bot.models import Contact
 from bot.schema import metadata
-from bot.settings import Settings
 from tests.support import pg_schema
 
 # A fixed "now" in the city's zone, inside the boat season, a weekday morning.

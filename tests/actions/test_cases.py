@@ -11,8 +11,8 @@ from sqlmodel import select
 from actions.cases import next_reference, normalise_reference, set_case_status
 from actions.models import CaseEvent, CityCase
 from actions.registry import ActionError
-from bot.db import transaction
-from bot.models import Message, Outbox
+from bot.core.db import transaction
+from bot.core.models import Message, Outbox
 
 SCHLOSS = {"lat": 52.07540, "lon": 7.00410}
 TWENTY_METRES_EAST = {"lat": 52.07540, "lon": 7.00439}

@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from actions import cli, lookups
-from bot import db, settings
+from bot.core import db, settings
 
 
 @pytest.fixture

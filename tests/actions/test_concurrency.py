@@ -95,7 +95,7 @@ def test_50_concurrent_bookings_of_random_windows(engine, demo, call, new_contac
 
 
 def test_100_concurrent_redemptions_of_one_voucher(engine, demo, call, new_contact):
-    from bot.db import transaction
+    from bot.core.db import transaction
 
     owner = new_contact()
     call("vouchers.balance", owner, code="AHS-DEMO-0002")  # claim: no PIN needed afterwards
@@ -131,7 +131,7 @@ def test_100_concurrent_redemptions_of_one_voucher(engine, demo, call, new_conta
 def test_boat_rows_are_locked_on_postgres(pg_engine):
     """The lock `book` relies on: FOR UPDATE is really emitted on PostgreSQL."""
     from actions.boats import boats_of_type
-    from bot.db import transaction
+    from bot.core.db import transaction
 
     with transaction(pg_engine) as session:
         session.add(Boat(name="X", type="Kanu", price_per_hour_cents=1, dock="d"))

@@ -10,7 +10,7 @@ from sqlmodel import select
 from actions import models
 from actions.demo import load_demo
 from actions.models import Boat, Merchant, Voucher, VoucherTransaction
-from bot.db import transaction
+from bot.core.db import transaction
 from bot.schema import metadata
 
 ACTION_TABLES = {

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from actions.models import Merchant
 from actions.registry import ActionError
-from bot.db import transaction
+from bot.core.db import transaction
 
 SCHLOSS = {"lat": 52.075431, "lon": 7.005545}  # the Eiscafé's door
 

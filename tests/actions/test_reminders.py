@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from actions.reminders import enqueue_due_reminders
-from bot.db import transaction
-from bot.models import Message, Outbox
+from bot.core.db import transaction
+from bot.core.models import Message, Outbox
 
 
 def test_reminder_once_an_hour_before(engine, demo, call, new_contact, now, settings):

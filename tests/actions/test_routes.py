@@ -12,8 +12,8 @@ from sqlmodel import select
 from actions.models import Merchant
 from api.app import create_app
 from api.routes import cases, merchant, qr
-from bot.db import transaction
-from bot.models import Outbox
+from bot.core.db import transaction
+from bot.core.models import Outbox
 from bot.staff import add_user
 from tests.support import keyword_engine
 

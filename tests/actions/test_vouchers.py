@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from actions.models import GuessAttempt, Voucher, VoucherTransaction
 from actions.registry import ActionError
-from bot.db import transaction
+from bot.core.db import transaction
 
 CODE = "AHS-DEMO-0001"
 

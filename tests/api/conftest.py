@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from bot.db import transaction
+from bot.core.db import transaction
 from bot.staff import add_user
 from tests.support import keyword_engine
 

@@ -16,7 +16,7 @@ def test_health_endpoints(app_client: TestClient) -> None:
 
 
 def test_readyz_reports_503_when_the_database_is_gone(app_client: TestClient, tmp_path) -> None:
-    from bot.db import make_engine
+    from bot.core.db import make_engine
 
     app_client.app.state.engine.db = make_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
     res = app_client.get("/readyz")

@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 
 from api.app import create_app
 from bot.channels.registry import build_adapters
+from bot.core.models import Outbox
+from bot.core.settings import Settings
 from bot.dispatcher import Dispatcher
 from bot.engine import Engine
-from bot.models import Outbox
-from bot.settings import Settings
 from tests.fakes.graph import create_fake_graph
 from tests.fakes.server import Recorder, ServerThread
 from tests.fakes.telegram import create_fake_telegram

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.db import transaction
-from bot.messages import Reply
-from bot.models import Contact, Message, Outbox
-from bot.outbox import enqueue
+from bot.core.db import transaction
+from bot.core.messages import Reply
+from bot.core.models import Contact, Message, Outbox
+from bot.core.outbox import enqueue
 from tests.channels.conftest import Stack
 
 

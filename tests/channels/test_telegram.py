@@ -6,10 +6,10 @@ import time
 
 from bot.channels.payloads import short_key
 from bot.channels.telegram import encode_start_payload
-from bot.db import transaction
-from bot.messages import Button, Reply
-from bot.models import Contact
-from bot.outbox import enqueue
+from bot.core.db import transaction
+from bot.core.messages import Button, Reply
+from bot.core.models import Contact
+from bot.core.outbox import enqueue
 from tests.channels.conftest import SECRET, Stack
 from tests.channels.helpers import wait_rows
 from tests.fakes.server import Fault
@@ -115,7 +115,7 @@ def test_photo_and_location_reach_the_engine(stack: Stack) -> None:
     assert post(stack, location).status_code == 200
     from sqlmodel import Session, select
 
-    from bot.models import Message
+    from bot.core.models import Message
 
     with Session(stack.engine.db) as session:
         inbound = session.exec(select(Message).where(Message.direction == "in")).all()
@@ -169,7 +169,7 @@ def test_long_text_split_photo_and_long_payload(stack: Stack) -> None:
     post(stack, callback_update(5001, 561, key))
     from sqlmodel import Session, select
 
-    from bot.models import Message
+    from bot.core.models import Message
 
     with Session(stack.engine.db) as session:
         tapped = session.exec(select(Message).where(Message.direction == "in")).one()

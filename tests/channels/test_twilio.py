@@ -10,8 +10,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio import decode_form, signature_valid
-from bot.messages import Reply
-from bot.settings import Settings
+from bot.core.messages import Reply
+from bot.core.settings import Settings
 from tests.channels.conftest import TWILIO_TOKEN, Stack, build_stack
 from tests.channels.helpers import inbound_messages, queue, wait_rows
 from tests.fakes.server import Fault

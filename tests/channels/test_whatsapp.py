@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.messages import Button, Reply
+from bot.core.messages import Button, Reply
 from tests.channels.conftest import APP_SECRET, PHONE_ID, VERIFY_TOKEN, Stack, build_stack
 from tests.channels.helpers import inbound_messages, queue, wait_rows
 from tests.fakes.graph import graph_error

@@ -13,10 +13,10 @@ from collections import defaultdict
 
 from sqlmodel import Session, select
 
-from bot.db import make_engine, transaction
-from bot.messages import Reply
-from bot.models import Contact, Outbox
-from bot.outbox import enqueue
+from bot.core.db import make_engine, transaction
+from bot.core.messages import Reply
+from bot.core.models import Contact, Outbox
+from bot.core.outbox import enqueue
 from tests.channels.conftest import TOKEN
 
 CONTACTS, PER_CONTACT = 8, 4

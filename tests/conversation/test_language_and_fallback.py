@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from bot.i18n import catalog, t
+from bot.core.i18n import catalog, t
 
 
 def texts(messages: list[dict]) -> str:
@@ -59,7 +59,7 @@ def test_clarification_button_runs_the_chosen_intent(say) -> None:
 def test_fallbacks_are_stored_for_review(client: TestClient, say) -> None:
     from sqlmodel import Session
 
-    from nlu.review import list_fallbacks
+    from bot.core.fallbacks import list_fallbacks
 
     say("xqzt blorp fnargh")
     with Session(client.app.state.engine.db) as session:

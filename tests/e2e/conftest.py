@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from actions.demo import load_demo
 from api.app import create_app
-from bot.db import make_engine, transaction
+from bot.core.db import make_engine, transaction
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 from actions import hours
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 REFERENCE = re.compile(r"AH-\d{4}-\d{6}")
 

@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from actions import hours
 from actions.models import Merchant
-from bot.models import Contact
-from bot.settings import Settings
+from bot.core.models import Contact
+from bot.core.settings import Settings
 
 REFERENCE = re.compile(r"AH-\d{4}-\d{6}")
 

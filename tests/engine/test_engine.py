@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
+from bot.core.messages import InboundMessage
+from bot.core.models import Contact, Conversation, Message, Outbox
 from bot.engine import Engine
-from bot.messages import InboundMessage
-from bot.models import Contact, Conversation, Message, Outbox
 from tests.support import keyword_engine
 
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.db import make_engine
+from bot.core.db import make_engine
 from bot.migrate import upgrade
 from bot.schema import metadata
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.db import make_engine
-from bot.models import utcnow
+from bot.core.db import make_engine
+from bot.core.models import utcnow
 from bot.scheduler import Job, Scheduler
 
 

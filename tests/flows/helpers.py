@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions.registry import ActionError
-from bot.messages import Location, Media
+from bot.core.messages import Location, Media
 from flows.dialogue import Dialogue
 from flows.events import Event, ReplySent
 from flows.turn import Turn

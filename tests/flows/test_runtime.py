@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from actions.registry import ActionError
-from bot.messages import Location
+from bot.core.messages import Location
 from flows.dialogue import Dialogue
 from flows.events import ConsentChanged, HandoffRequested
 from tests.flows.helpers import NOW, Chat, FakeServices
@@ -445,7 +445,7 @@ def test_nearest_acceptance_points_for_a_shared_location() -> None:
 
 
 def test_voice_note_gets_a_polite_answer_and_the_open_question_again() -> None:
-    from bot.messages import Media
+    from bot.core.messages import Media
 
     chat = Chat(boat_services())
     chat.send("ich will ein Boot", intent="book_boat")

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlmodel import Session, select
 
-from bot.db import make_engine
-from bot.models import Contact, Conversation, Message
+from bot.core.db import make_engine
+from bot.core.models import Contact, Conversation, Message
 from tests.live.server import running_server
 
 MESSAGES = 50

@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from bot.settings import get_settings
+from bot.core.settings import get_settings
 
 
 def normalise_url(url: str) -> str:

@@ -1,6 +1,6 @@
 """Translation catalogs: every sentence the bot says, in German, English and Dutch.
 
-Texts live in `bot/locales/{de,en,nl}.yaml` (flat keys, `str.format` placeholders).
+Texts live in `bot/core/locales/{de,en,nl}.yaml` (flat keys, `str.format` placeholders).
 A key missing in one language falls back to German, then to the key itself, so a
 gap shows up as a visible key in tests instead of a crash in front of a citizen.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.settings import LANGUAGES
+from bot.core.settings import LANGUAGES
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 FALLBACK_LANGUAGE = "de"

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from bot.messages import Reply
-from bot.models import Contact, Conversation, Message, Outbox, utcnow
+from bot.core.messages import Reply
+from bot.core.models import Contact, Conversation, Message, Outbox, utcnow
 
 # Channels whose messages are fetched by the client (the web page) instead of pushed.
 PULL_CHANNELS = frozenset({"web", "terminal"})
