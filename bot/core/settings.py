@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     default_language: str = "de"
     flow_expiry_minutes: int = 60
+    teams_file: str = ""  # staff teams, routing and office hours; empty: bot/teams.yaml
     max_message_chars: int = 4000
 
     telegram_bot_token: str = ""
