@@ -278,11 +278,16 @@ def user_add(
 
 @nlu_app.command()
 def review(limit: Annotated[int, typer.Option(help="How many to list.")] = 50) -> None:
-    """List the newest fallbacks (messages the bot did not understand)."""
+    """List the newest fallbacks (messages the bot did not understand), masked.
+
+    Names, phone numbers, addresses and codes are masked (nlu/anonymize.py): the list
+    is read to write new training data, which must hold no citizen's personal data.
+    """
     from sqlmodel import Session
 
     from bot.core.db import get_engine
     from bot.core.fallbacks import list_fallbacks
+    from nlu.anonymize import anonymize
 
     with Session(get_engine()) as session:
         rows = list_fallbacks(session, limit)
@@ -292,4 +297,4 @@ def review(limit: Annotated[int, typer.Option(help="How many to list.")] = 50) -
     for row in rows:
         guesses = ", ".join(f"{r['name']} {r['confidence']:.2f}" for r in row.ranking[:2])
         typer.echo(f"{row.created_at:%Y-%m-%d %H:%M} [{row.language or '?'}] "
-                   f"contact={row.contact_id or '-'} {row.text!r} -> {guesses}")
+                   f"contact={row.contact_id or '-'} {anonymize(row.text)!r} -> {guesses}")
