@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     default_language: str = "de"
     flow_expiry_minutes: int = 60
     max_message_chars: int = 4000
+    # /readyz fails when a due outbox row has waited longer than this (0: never).
+    outbox_ready_max_age_seconds: float = 300.0
 
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
