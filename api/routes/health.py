@@ -10,8 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import DbDep, SettingsDep
-from bot.core.models import utcnow
 from bot.core.metrics import OUTBOX_AGE, OUTBOX_DEPTH
+from bot.core.models import utcnow
 from bot.core.outbox_health import depth as outbox_depth
 from bot.core.outbox_health import oldest_due_age_seconds
 
