@@ -19,6 +19,7 @@ from flows.slots import (
     Problem,
     from_entity,
     from_media,
+    impossible_date,
     negative_number,
     parse_text,
     typed_address,
@@ -26,6 +27,7 @@ from flows.slots import (
     validate,
 )
 from flows.summary import (
+    format_date,
     lookup,
     money,
     render,
@@ -64,7 +66,22 @@ class FillingMixin(RunBase):
                 changed_any = True
             if name == asked:
                 asked_filled = True
+        if problem is None and not strict:
+            problem = self.impossible_date_said(frame, flow, candidates)
         return asked_filled or changed_any, problem
+
+    def impossible_date_said(
+        self, frame: dict[str, Any], flow: Flow, found: dict[str, Any]
+    ) -> Problem | None:
+        """ "am 31.4." in a message for an empty date slot is named, not dropped."""
+        open_dates = [
+            slot
+            for name, slot in flow.slots.items()
+            if slot.type in ("date", "datetime") and name not in found
+            if frame["slots"].get(name) is None
+            if not slot.when or self.holds(frame, slot.when)
+        ]
+        return impossible_date(self.turn.text) if open_dates and self.turn.text else None
 
     def candidates(
         self, frame: dict[str, Any], flow: Flow, asked: str | None, strict: bool
@@ -276,9 +293,13 @@ class FillingMixin(RunBase):
         self.ask(frame, name)
 
     def problem_text(self, problem: Problem) -> str:
-        """The problem in the citizen's words; cents are shown as money in their format."""
+        """The problem in the citizen's words; cents and dates are shown in their format."""
         params = {
-            k: money(v, self.lang) if problem.money and v is not None else v
+            k: money(v, self.lang)
+            if problem.money and v is not None
+            else format_date(v, self.lang)
+            if problem.dates and v is not None
+            else v
             for k, v in problem.params.items()
         }
         return t(problem.key, self.lang, **params)

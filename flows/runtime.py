@@ -55,7 +55,9 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             self.stack.pop(0)
         frame = self.new_frame(name, preset)
         self.stack.append(frame)
-        self.fill(frame, asked=None, strict=False)
+        _, problem = self.fill(frame, asked=None, strict=False)
+        if problem:  # "am 31.4.": said before the first question, not dropped
+            self.say(self.problem_text(problem))
         if self.turn.text and not self.turn.payload and self.side_question(self.flow_of(frame)):
             return  # "Was kostet ein Tretboot?" gets the price first, then the first question
         self.advance()

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.core.amounts import sure_amount
 from bot.core.messages import Location, Media
@@ -29,13 +30,15 @@ BOOKING_RE = re.compile(r"\bB-?[A-Z0-9]{6}\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PHONE_RE = re.compile(r"^\+?[\d\s/()-]{6,20}$")
 TIME_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(uhr|am|pm|u)?\b", re.IGNORECASE)
-DATE_NUM_RE = re.compile(r"\b(\d{1,2})\.\s*(\d{1,2})\.?(?:\s*(\d{2,4}))?\b")
+DATE_NUM_RE = re.compile(r"\b(\d{1,2})[.-]\s*(\d{1,2})[.-]?(?:\s*(\d{2,4}))?\b")
 ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 INT_RE = re.compile(r"-?\d+")
 WORD_RE = re.compile(r"[\wäöüß-]+")
 DAY_OF_MONTH_RE = re.compile(r"(?:am |den |the |de |op )?(\d{1,2})(?:\.|st|nd|rd|th|e)?")
 ADDRESS_RE = re.compile(r"^(.*?\D)[\s,]+(\d{1,4}\s?[a-zA-Z]?)$")
 FUZZY_CUTOFF = 85
+#: A date without year up to this many days ago is this year's (and refused as past).
+RECENT_PAST_DAYS = 92
 MIN_FUZZY_CHARS = 4
 
 
@@ -46,6 +49,7 @@ class Problem:
     key: str
     params: dict[str, Any]
     money: bool = False  # the params are cents, to be shown as money
+    dates: bool = False  # the params are ISO dates, to be shown as the citizen reads them
 
 
 @lru_cache
@@ -88,39 +92,71 @@ def _number_word(token: str) -> int | None:
 
 
 def parse_date(text: str, today: date) -> str | None:
-    """ "morgen", "Samstag", "28.11.", "2026-11-28", "28. November" → ISO date."""
+    """ "morgen", "Samstag", "samstags", "mitwoch", "28.11.", "28-11", "2026-11-28",
+    "28. November" → ISO date. A day without year that passed at most `RECENT_PAST_DAYS`
+    ago stays in this year, so it is refused as past ("Der 27.11. ist schon vorbei")
+    instead of being read as a date a year ahead."""
     low = normalise(text)
     if m := ISO_DATE_RE.search(low):
         return _iso(int(m[1]), int(m[2]), int(m[3]))
     if m := DATE_NUM_RE.search(low):
-        year = int(m[3]) if m[3] else today.year
-        year = year + 2000 if year < 100 else year
-        found = _iso(year, int(m[2]), int(m[1]))
-        if found and not m[3] and date.fromisoformat(found) < today:
-            found = _iso(year + 1, int(m[2]), int(m[1]))
-        return found
+        year = int(m[3]) if m[3] else None
+        return _dated(year + 2000 if year is not None and year < 100 else year, m, today)
     words = re.findall(r"[a-zäöüß]+|\d+", low)
     vocab = vocabulary()
     for index, word in enumerate(words):
         for month, names in enumerate(vocab["months"], start=1):
             if word in names and len(word) > 2 and index > 0 and words[index - 1].isdigit():
-                found = _iso(today.year, month, int(words[index - 1]))
-                if found and date.fromisoformat(found) < today:
-                    found = _iso(today.year + 1, month, int(words[index - 1]))
-                return found
-    for group, offset in (("day_after_tomorrow", 2), ("tomorrow", 1), ("today", 0)):
+                return _this_or_next_year(month, int(words[index - 1]), today)
+    for group, offset in (
+        ("day_after_tomorrow", 2),
+        ("tomorrow", 1),
+        ("today", 0),
+        ("yesterday", -1),
+    ):
         if any(phrase in low for phrase in vocab[group] if " " in phrase) or any(
             w in vocab[group] for w in words
         ):
             return (today + timedelta(days=offset)).isoformat()
     for word in words:
-        for weekday, names in enumerate(vocab["weekdays"]):
-            if word in names and (len(word) > 2 or len(words) == 1):
-                ahead = (weekday - today.weekday()) % 7
-                return (today + timedelta(days=ahead)).isoformat()
+        weekday = _weekday(word, single=len(words) == 1)
+        if weekday is not None:
+            return (today + timedelta(days=(weekday - today.weekday()) % 7)).isoformat()
         if word in vocab["weekend"]:
             return (today + timedelta(days=(5 - today.weekday()) % 7)).isoformat()
     return None
+
+
+def _weekday(word: str, single: bool) -> int | None:
+    """Monday = 0 for a weekday name, its plural ("dienstags", "saturdays") or a full
+    name with one typo ("mitwoch"); two-letter forms only as the whole answer."""
+    for weekday, names in enumerate(vocabulary()["weekdays"]):
+        if word in names and (len(word) > 2 or single):
+            return weekday
+        if word.endswith("s") and word[:-1] in names and len(word) > 4:
+            return weekday
+    if len(word) < 5:
+        return None
+    stem = word[:-1] if word.endswith("s") else word
+    for weekday, names in enumerate(vocabulary()["weekdays"]):
+        for name in names:
+            close = OSA.distance(word, name) <= 1 or OSA.distance(stem, name) <= 1
+            if len(name) >= 6 and name[0] == word[0] and close:
+                return weekday
+    return None
+
+
+def _dated(year: int | None, m: re.Match[str], today: date) -> str | None:
+    if year is not None:
+        return _iso(year, int(m[2]), int(m[1]))
+    return _this_or_next_year(int(m[2]), int(m[1]), today)
+
+
+def _this_or_next_year(month: int, day: int, today: date) -> str | None:
+    found = _iso(today.year, month, day)
+    if found and date.fromisoformat(found) < today - timedelta(days=RECENT_PAST_DAYS):
+        found = _iso(today.year + 1, month, day)
+    return found
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -407,16 +443,31 @@ def unparsed_problem(slot: SlotDef, text: str) -> Problem | None:
         return None
     if negative_number(slot, text):
         return Problem("slot.invalid.negative", {})
-    if slot.type in ("date", "datetime"):
-        m = DATE_NUM_RE.search(text)
-        if m and _iso(2024, int(m[2]), int(m[1])) is None:  # 2024: 29.02. exists
-            return Problem(
-                "slot.invalid.date_impossible", {"date": f"{int(m[1]):02d}.{int(m[2]):02d}."}
-            )
+    if slot.type in ("date", "datetime") and (impossible := impossible_date(text)):
+        return impossible
     if slot.type in ("time", "datetime"):
         for m in TIME_RE.finditer(text):
             if (m[2] or m[3]) and (int(m[1]) > 24 or int(m[2] or 0) > 59):
                 return Problem("slot.invalid.time_impossible", {"time": m[0].strip()})
+    return None
+
+
+def impossible_date(text: str) -> Problem | None:
+    """A date that is in no calendar, named: "31.04.", "30 February", "31-11"."""
+    months = vocabulary()["months"]
+    day_month: list[tuple[int, int]] = [(int(m[1]), int(m[2])) for m in DATE_NUM_RE.finditer(text)]
+    words = re.findall(r"[a-zäöüß]+|\d+", text.lower())
+    for index, word in enumerate(words):
+        month = next((n for n, names in enumerate(months, 1) if word in names), None)
+        if month is None or len(word) < 3:
+            continue
+        for near in (index - 1, index - 2, index + 1):
+            if 0 <= near < len(words) and words[near].isdigit() and len(words[near]) <= 2:
+                day_month.append((int(words[near]), month))
+                break
+    for day, month in day_month:
+        if 1 <= month <= 12 and _iso(2024, month, day) is None:  # 2024: 29.02. exists
+            return Problem("slot.invalid.date_impossible", {"date": f"{day:02d}.{month:02d}."})
     return None
 
 
@@ -425,8 +476,10 @@ def validate(slot: SlotDef, value: Any, now: datetime) -> Problem | None:
     kind = slot.type
     if kind == "date":
         days = (date.fromisoformat(str(value)) - now.date()).days
+        if slot.min is not None and days < 0 <= int(slot.min):
+            return Problem("understood.date_past", {"date": value}, dates=True)
         if slot.min is not None and days < int(slot.min):
-            return Problem("slot.invalid.date_past" if days < 0 else "slot.invalid.date_early", {})
+            return Problem("slot.invalid.date_early", {})
         if slot.max is not None and days > int(slot.max):
             return Problem("slot.invalid.date_far", {"days": slot.max})
     elif kind == "time":

@@ -11,7 +11,11 @@ so ordinary messages never pay for it. Vague phrases dateparser gets wrong ("End
 Rules worth knowing:
 - A weekday means its next occurrence, today included ("Samstag" on a Saturday is today);
   with "nächste(n)/next/volgende" a weekday that is today means a week later.
-- A date without year that has already passed this year means next year.
+- A date without year that has already passed this year means next year, unless it
+  passed less than `RECENT_PAST_DAYS` ago: "27.11." on 1 December is the day just gone
+  (the flow refuses it as past, with the reason), not a date a year ahead.
+- Weekdays are read in the plural ("dienstags", "saturdays", "zaterdags"), as the start
+  of a compound ("samstagabend", "zondagmiddag") and with one typo ("mitwoch", "freitg").
 - A bare hour 1–7 without am/pm or a part of day ("um 3", "om drie uur") is taken as
   afternoon (15:00): the city's bookable activities run 10:00–18:00, nobody rents a boat
   at 3 a.m. "morgens/am/ochtend" keep the morning, "abends/pm/middag" add 12.
@@ -26,35 +30,129 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from rapidfuzz.distance import OSA
+
 from nlu.entities.numbers import NUMBER_PATTERN, to_int
 
 Span = tuple[int, int]
 Found = tuple[str, Any, int, int]  # entity, value, start, end (normalised offsets)
 
 _WEEKDAYS = {
-    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5,
-    "sonnabend": 5, "sonntag": 6,
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
-    "sunday": 6, "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
-    "maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5,
-    "zondag": 6, "mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6,
+    "montag": 0,
+    "dienstag": 1,
+    "mittwoch": 2,
+    "donnerstag": 3,
+    "freitag": 4,
+    "samstag": 5,
+    "sonnabend": 5,
+    "sonntag": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "mon": 0,
+    "tue": 1,
+    "wed": 2,
+    "thu": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+    "maandag": 0,
+    "dinsdag": 1,
+    "woensdag": 2,
+    "donderdag": 3,
+    "vrijdag": 4,
+    "zaterdag": 5,
+    "zondag": 6,
+    "mo": 0,
+    "di": 1,
+    "mi": 2,
+    "do": 3,
+    "fr": 4,
+    "sa": 5,
+    "so": 6,
 }
 # Two-letter forms are only weekdays when written like "Sa." or before a date/time.
-_SHORT_DAYS = {"mo", "di", "mi", "do", "fr", "sa", "so", "mon", "tue", "wed", "thu", "fri",
-               "sat", "sun"}
+_SHORT_DAYS = {
+    "mo",
+    "di",
+    "mi",
+    "do",
+    "fr",
+    "sa",
+    "so",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+}
 _RELATIVE = {
-    "heute": 0, "today": 0, "vandaag": 0, "tonight": 0, "vanavond": 0, "vanmiddag": 0,
-    "morgen": 1, "tomorrow": 1, "tmrw": 1, "morgenmiddag": 1, "morgenavond": 1,
-    "morgenochtend": 1, "uebermorgen": 2, "overmorgen": 2, "day after tomorrow": 2,
-    "gestern": -1, "yesterday": -1, "gisteren": -1,
+    "heute": 0,
+    "today": 0,
+    "vandaag": 0,
+    "tonight": 0,
+    "vanavond": 0,
+    "vanmiddag": 0,
+    "morgen": 1,
+    "tomorrow": 1,
+    "tmrw": 1,
+    "morgenmiddag": 1,
+    "morgenavond": 1,
+    "morgenochtend": 1,
+    "uebermorgen": 2,
+    "overmorgen": 2,
+    "day after tomorrow": 2,
+    "gestern": -1,
+    "yesterday": -1,
+    "gisteren": -1,
 }
 _MONTHS = {
-    "januar": 1, "jan": 1, "january": 1, "januari": 1, "februar": 2, "feb": 2,
-    "february": 2, "februari": 2, "maerz": 3, "marz": 3, "mar": 3, "march": 3, "maart": 3,
-    "april": 4, "apr": 4, "mai": 5, "may": 5, "mei": 5, "juni": 6, "jun": 6, "june": 6,
-    "juli": 7, "jul": 7, "july": 7, "august": 8, "aug": 8, "augustus": 8, "september": 9,
-    "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "october": 10, "oct": 10, "november": 11,
-    "nov": 11, "dezember": 12, "dez": 12, "december": 12, "dec": 12,
+    "januar": 1,
+    "jan": 1,
+    "january": 1,
+    "januari": 1,
+    "februar": 2,
+    "feb": 2,
+    "february": 2,
+    "februari": 2,
+    "maerz": 3,
+    "marz": 3,
+    "mar": 3,
+    "march": 3,
+    "maart": 3,
+    "april": 4,
+    "apr": 4,
+    "mai": 5,
+    "may": 5,
+    "mei": 5,
+    "juni": 6,
+    "jun": 6,
+    "june": 6,
+    "juli": 7,
+    "jul": 7,
+    "july": 7,
+    "august": 8,
+    "aug": 8,
+    "augustus": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "dezember": 12,
+    "dez": 12,
+    "december": 12,
+    "dec": 12,
 }
 _NEXT = r"(?:(?P<next>naechste[nrs]?|kommende[nrs]?|next|volgende|komende|aanstaande)\s+)?"
 _ALT = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
@@ -64,7 +162,19 @@ _NUM = rf"(?:\d{{1,2}}(?!\d)|(?:{NUMBER_PATTERN})\b)"
 _RE_RELATIVE = re.compile(
     r"\b(?P<word>" + "|".join(sorted(_RELATIVE, key=len, reverse=True)) + r")\b"
 )
-_RE_WEEKDAY = re.compile(rf"\b{_NEXT}(?:am\s+|on\s+|op\s+)?(?P<day>{_ALT})\b(?P<dot>\.)?")
+_DAY_SUFFIX = (
+    r"(?P<plural>s)?(?:abend|morgen|mittag|nachmittag|vormittag|avond|middag|ochtend|"
+    r"morning|afternoon|evening|night)?"
+)
+_RE_WEEKDAY = re.compile(
+    rf"\b{_NEXT}(?:am\s+|on\s+|op\s+)?(?P<day>{_ALT}){_DAY_SUFFIX}\b(?P<dot>\.)?"
+)
+#: Full weekday names a word one typo away from is read as (short forms are too close
+#: to ordinary words).
+_FULL_DAYS = {name: n for name, n in _WEEKDAYS.items() if len(name) >= 6}
+_RE_LONG_WORD = re.compile(r"\b[a-z]{5,}\b")
+#: A date without year up to this many days ago is this year's (refused as past).
+RECENT_PAST_DAYS = 92
 _RE_NUMERIC = re.compile(
     r"(?<![\d.:,])(?P<d>\d{1,2})[./-](?P<m>\d{1,2})(?:[./-](?P<y>\d{4}|\d{2})|(?P<dot>\.))?"
     r"(?![\d:]|[.,]\d)"
@@ -96,8 +206,16 @@ _RE_DURATION = re.compile(
     r"(?P<unit>stunden|stunde|std|h|hours|hour|hrs|hr|uur|uren|minuten|minute|min|mins|"
     r"minutes|m)\b"
 )
-_DURATION_WORDS = {"anderthalb": 1.5, "eineinhalb": 1.5, "anderhalf": 1.5, "halbe": 0.5,
-                   "eine halbe": 0.5, "een half": 0.5, "half a": 0.5, "half an": 0.5}
+_DURATION_WORDS = {
+    "anderthalb": 1.5,
+    "eineinhalb": 1.5,
+    "anderhalf": 1.5,
+    "halbe": 0.5,
+    "eine halbe": 0.5,
+    "een half": 0.5,
+    "half a": 0.5,
+    "half an": 0.5,
+}
 _RE_HALF_HOUR = re.compile(r"\b(?:half\s+an\s+hour|halbe\s+stunde|half\s*uur|halfuur)\b")
 _RE_IN_N = re.compile(
     r"\b(?:in|over|nach|after|binnen)\s+(?P<n>\d{1,3}|" + NUMBER_PATTERN + r")\s+"
@@ -111,10 +229,12 @@ _RE_WEEK = re.compile(
 _RE_FALLBACK_HINT = re.compile(r"\b(?:monat|monaten|month|months|maand|maanden|fortnight)\b")
 _GREETING_MORGEN = re.compile(r"\b(?:guten|gute|goede|goeie|schoenen)\s+morgen\b")
 _PRE_CHECK = re.compile(
-    r"\d|\b(?:" + "|".join(sorted({*_RELATIVE, *_WEEKDAYS, *_MONTHS}, key=len, reverse=True))
+    r"\d|\b(?:"
+    + "|".join(sorted({*_RELATIVE, *_WEEKDAYS, *_MONTHS}, key=len, reverse=True))
     + r"|halb|half|anderthalb|eineinhalb|anderhalf|stunde|stunden|hour|hours|uur|minuten|"
     r"woche|week|wochenende|weekend|"
     r"minutes|" + NUMBER_PATTERN + r")\b"
+    r"|\b(?:" + "|".join(sorted(_FULL_DAYS, key=len, reverse=True)) + r")"  # "samstags"
 )
 
 
@@ -122,10 +242,13 @@ def _resolve_hour(hour: int, minute: int, part: str | None, prep: str | None) ->
     if hour > 24 or minute > 59:
         return None
     part = (part or "").replace(" ", "")
-    evening = any(p in part for p in ("pm", "p.m.", "nachmittag", "abend", "afternoon",
-                                      "evening", "middag", "avond"))
-    morning = any(p in part for p in ("am", "a.m.", "morgens", "vormittag", "frueh",
-                                      "morning", "ochtend"))
+    evening = any(
+        p in part
+        for p in ("pm", "p.m.", "nachmittag", "abend", "afternoon", "evening", "middag", "avond")
+    )
+    morning = any(
+        p in part for p in ("am", "a.m.", "morgens", "vormittag", "frueh", "morning", "ochtend")
+    )
     if evening and hour < 12:
         hour += 12
     elif part in ("am", "a.m.") and hour == 12:
@@ -140,7 +263,7 @@ def _future_date(day: int, month: int, year: int | None, today: date) -> date | 
         if year is not None:
             return date(year + 2000 if year < 100 else year, month, day)
         candidate = date(today.year, month, day)
-        if candidate < today:
+        if candidate < today - timedelta(days=RECENT_PAST_DAYS):
             candidate = date(today.year + 1, month, day)
         return candidate
     except ValueError:
@@ -153,7 +276,9 @@ def _free(span: Span, taken: list[Span]) -> bool:
 
 def extract_temporal(text: str, now: datetime) -> list[Found]:
     """(entity, value, start, end) for dates, times and durations in normalised `text`."""
-    if not _PRE_CHECK.search(text):
+    if not _PRE_CHECK.search(text) and not any(
+        _misspelt_weekday(m[0]) is not None for m in _RE_LONG_WORD.finditer(text)
+    ):
         return []
     found: list[Found] = []
     taken: list[Span] = []
@@ -242,21 +367,44 @@ def _dates(text: str, today: date, add: Any, taken: list[Span]) -> None:
         if not _free(m.span(), taken) or not _free(m.span(), greeting):
             continue
         word = m["word"]
-        if word == "morgen" and re.match(r"\s*(?:frueh\b)", text[m.end():]) is None and \
-                re.search(r"\b(?:heute|gestern|vandaag)\s+$", text[: m.start()]):
+        if (
+            word == "morgen"
+            and re.match(r"\s*(?:frueh\b)", text[m.end() :]) is None
+            and re.search(r"\b(?:heute|gestern|vandaag)\s+$", text[: m.start()])
+        ):
             continue  # "heute morgen" = this morning: the date is "heute"
         add("date", (today + timedelta(days=_RELATIVE[word])).isoformat(), m.start(), m.end())
     for m in _RE_WEEKDAY.finditer(text):
         if not _free(m.span(), taken):
             continue
         day = m["day"]
-        if day in _SHORT_DAYS and not (m["dot"] or m["next"]):
+        if (day in _SHORT_DAYS and not (m["dot"] or m["next"])) or (
+            day in _SHORT_DAYS and m.end("day") != m.end() - len(m["dot"] or "")
+        ):
             continue
         ahead = (_WEEKDAYS[day] - today.weekday()) % 7
         if ahead == 0 and m["next"]:
             ahead = 7
         start = m.start("next") if m["next"] else m.start("day")
         add("date", (today + timedelta(days=ahead)).isoformat(), start, m.end())
+    for m in _RE_LONG_WORD.finditer(text):
+        weekday = _misspelt_weekday(m[0])
+        if weekday is not None and _free(m.span(), taken):
+            ahead = (weekday - today.weekday()) % 7
+            add("date", (today + timedelta(days=ahead)).isoformat(), m.start(), m.end())
+
+
+def _misspelt_weekday(word: str) -> int | None:
+    """The weekday a word is one typo from ("mitwoch", "freitg", "zaterdg"), its plural
+    included ("mitwochs"); None for the right spelling (the regex has it) and others."""
+    stem = word[:-1] if word.endswith("s") else word
+    for candidate in (word, stem):
+        if candidate in _WEEKDAYS:
+            return None
+    for name, weekday in _FULL_DAYS.items():
+        if name[0] == word[0] and (OSA.distance(word, name) <= 1 or OSA.distance(stem, name) <= 1):
+            return weekday
+    return None
 
 
 _GERMAN_AM = re.compile(r"\s+(?:[a-z]+tag|sonnabend|wochenende|abend|\d|schloss|see|steg|markt)")

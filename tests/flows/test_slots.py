@@ -8,6 +8,7 @@ import pytest
 
 from flows.definition import Option, SlotDef
 from flows.slots import (
+    impossible_date,
     match_option,
     named_option,
     parse_amount,
@@ -19,6 +20,7 @@ from flows.slots import (
     parse_time,
     parse_yes_no,
     typed_address,
+    validate,
 )
 
 FRIDAY = date(2026, 11, 20)
@@ -231,3 +233,48 @@ def test_a_choice_in_the_citizens_words(text: str, options: list[Option], value)
 )
 def test_a_shop_named_exactly_needs_no_list(text: str, value: str | None) -> None:
     assert named_option(text, SHOPS) == value
+
+
+TUE = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("mittwochs", "2026-12-02"),
+        ("donnerstg", "2026-12-03"),
+        ("saturdays", "2026-12-05"),
+        ("fridy", "2026-12-04"),
+        ("zaterdags", "2026-12-05"),
+        ("vrijdg", "2026-12-04"),
+        ("27.11.", "2026-11-27"),  # just gone: this year's, refused as past
+        ("28-11", "2026-11-28"),
+        ("3-1", "2027-01-03"),
+        ("5 January", "2027-01-05"),
+    ],
+)
+def test_typed_dates_as_written(text: str, iso: str) -> None:
+    assert parse_date(text, TUE) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("31.04.", "31.04."),
+        ("30 February", "30.02."),
+        ("31-11", "31.11."),
+        ("30. Februar", "30.02."),
+        ("februari 31", "31.02."),
+    ],
+)
+def test_impossible_dates_are_named(text: str, shown: str) -> None:
+    problem = impossible_date(text)
+    assert problem is not None and problem.params == {"date": shown}
+
+
+@pytest.mark.parametrize("lang_text", ["27.11.", "gestern", "yesterday", "gisteren"])
+def test_a_past_day_is_refused_with_the_day(lang_text: str) -> None:
+    slot = SlotDef("date", "date", {}, {}, min=0, max=60)
+    value = parse_text(slot, lang_text, [], datetime(2026, 12, 1, 10))
+    problem = validate(slot, value, datetime(2026, 12, 1, 10))
+    assert problem is not None and problem.key == "understood.date_past" and problem.dates
