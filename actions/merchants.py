@@ -1,4 +1,4 @@
-"""The directory of acceptance points: search by name or category, nearest, one by id.
+"""The directory of acceptance points: search by name, category or street, nearest, one by id.
 
 Categories have stable ids (`cafe`, `bakery`, …) that NLU entities and flows use; the
 names a citizen reads are the flows' business. Name search is fuzzy (rapidfuzz), so
@@ -8,7 +8,7 @@ Actions (params → result keys; a merchant is {id, name, category, street,
 house_number, postcode, city, address, lat, lon}; `distance_m` is added by `nearest`):
 
 - `merchants.categories` {} → {categories: [{id, count}]}
-- `merchants.search` {name? | category?, limit?} → {merchants: [merchant…], total}
+- `merchants.search` {name?, category?, street?, limit?} → {merchants: [merchant…], total}
 - `merchants.nearest` {lat, lon, category?, limit?} → {merchants: [merchant + distance_m]}
 - `merchants.get` {id | token | payload} → {merchant}
 
@@ -31,6 +31,8 @@ from actions.registry import ActionContext, ActionError, action
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
 NAME_SCORE_CUTOFF = 70
+#: A street typed with one slip ("Walstraße") is still that street; a different one is not.
+STREET_SCORE_CUTOFF = 92
 
 
 def merchant_dict(merchant: Merchant) -> dict[str, Any]:
@@ -93,18 +95,21 @@ def categories(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @action("merchants.search")
 def search(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Shops by fuzzy name or by category (both: name within the category).
+    """Shops by fuzzy name, by category and/or by street (together: all must hold).
 
-    params {name? , category?, limit?} → {merchants: [merchant…], total}.
+    params {name?, category?, street?, limit?} → {merchants: [merchant…], total}.
     """
     name = str(params.get("name") or "").strip()
     category = params.get("category")
-    if not name and not category:
+    street = str(params.get("street") or "").strip()
+    if not name and not category and not street:
         raise ActionError("missing_param", param="name")
     shops = _active(ctx.session)
     if category:
         cat = _category(ctx.session, category)
         shops = [m for m in shops if m.category == cat]
+    if street:
+        shops = [m for m in shops if _same_street(m.street, street)]
     if name:
         matches = process.extract(
             name,
@@ -119,6 +124,16 @@ def search(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     else:
         shops.sort(key=lambda m: m.name)
     return {"merchants": [merchant_dict(m) for m in shops[: _limit(params)]], "total": len(shops)}
+
+
+def _street_key(street: str) -> str:
+    """ "Schloßstraße", "Schlossstr." and "schloss strasse" compare equal."""
+    key = utils.default_process(street.replace("ß", "ss")).replace(" ", "")
+    return key[:-3] + "strasse" if key.endswith("str") else key
+
+
+def _same_street(a: str, b: str) -> bool:
+    return fuzz.ratio(_street_key(a), _street_key(b)) >= STREET_SCORE_CUTOFF
 
 
 @action("merchants.nearest")

@@ -42,6 +42,9 @@ from flows.turn import Services, Turn
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 INTENT_PAYLOAD = "intent:"
 MISUNDERSTANDINGS_BEFORE_HANDOFF = 2
+# How sure the NLU must be that a message is small talk or another topic to answer it as
+# such; below, it may be gibberish or a typo'd request, which is a misunderstanding.
+SMALL_TALK_CONFIDENCE = 0.8
 # Intents never offered in "Meinten Sie …?": they are no useful guess.
 NOT_CLARIFIABLE = frozenset({"out_of_scope", "affirm", "deny"})
 # Intent payloads that answer the open flow rather than start something new.
@@ -136,7 +139,9 @@ class Dialogue:
         answers_flow = resumable is not None and not (chosen and intent not in FLOW_ANSWERS)
         if answers_flow and run.handle():
             return state, events + run.events
-        if not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
+        if not chosen and _small_talk(turn, self.threshold):
+            state, events = self._out_of_scope(state, events, turn, lang)
+        elif not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
             state, events = self._not_understood(state, events, turn, lang)
         else:
             state["misunderstood"] = 0
@@ -225,6 +230,17 @@ class Dialogue:
         events.append(ReplySent(Reply(text=t(answer["text"], lang), buttons=buttons)))
         return state, events
 
+    def _out_of_scope(
+        self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str
+    ) -> tuple[dict[str, Any], list[Event]]:
+        """Small talk, another topic or emoji only: say briefly what the bot can do, with
+        the main menu. It is no misunderstanding, so it never counts towards staff."""
+        ranking = list(turn.parse.get("intent_ranking") or [])
+        events.append(FallbackRecorded(text=turn.text, language=lang, ranking=ranking[:5]))
+        reply = Reply(text=t("understood.out_of_scope", lang), buttons=self.menu_buttons(lang))
+        events.append(ReplySent(reply))
+        return state, events
+
     def _not_understood(
         self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str
     ) -> tuple[dict[str, Any], list[Event]]:
@@ -298,6 +314,18 @@ def _start_payloads(flows: Any) -> dict[re.Pattern[str], tuple[str, dict[str, An
             regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9-]+)", re.escape(key))
             table[re.compile(regex)] = (flow.name, dict(preset))
     return table
+
+
+def _small_talk(turn: Turn, threshold: float) -> bool:
+    """A message the NLU surely puts out of scope ("wer wird Meister?"), or one with no
+    letter or digit at all ("🙂🙂")."""
+    if turn.payload or turn.location or turn.media:
+        return False
+    if turn.intent != "out_of_scope" and turn.confidence >= threshold:
+        return False
+    if turn.text and not re.search(r"[^\W_]", turn.text):
+        return True
+    return turn.intent == "out_of_scope" and turn.confidence >= SMALL_TALK_CONFIDENCE
 
 
 def _start_command(turn: Turn) -> Turn:

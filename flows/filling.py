@@ -119,6 +119,8 @@ class FillingMixin(RunBase):
                 if value is not None:
                     found[name] = value
         text = self.turn.text
+        if text and not asked:
+            found.update(self.after_entities(frame, flow, found))
         if asked and flow.slots[asked].type == "location" and self.turn.location is None:
             found.pop(asked, None)  # "Marktstraße 5" says more than the street entity in it
         if (
@@ -145,6 +147,49 @@ class FillingMixin(RunBase):
                     if value is not None:
                         found[name] = value
         return found
+
+    def after_entities(
+        self, frame: dict[str, Any], flow: Flow, found: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The first message fills the patterned text slots that follow an entity slot in
+        the same `collect` step: "Wallstraße 14" gives the street and the house number."""
+        extra: dict[str, Any] = {}
+        collects = [step for step in flow.steps if step.kind == "collect"]
+        for number, step in enumerate(collects):
+            for index, name in enumerate(step.slots):
+                slot = flow.slots[name]
+                if name not in found or not slot.entities:
+                    continue
+                rest = self.turn.after_entity(slot.entities[0])
+                for other in step.slots[index + 1 :]:
+                    pattern = flow.slots[other].pattern
+                    if other in found or frame["slots"].get(other) is not None or not pattern:
+                        break
+                    m = re.match(rf"[\s,]*({pattern})", rest)
+                    if m is None:
+                        break
+                    extra[other] = m[1].strip()
+                    rest = rest[m.end() :]
+                if other_text := self.told_after(rest, collects[number + 1 :], frame, flow):
+                    extra.update(other_text)
+        return extra
+
+    def told_after(
+        self, rest: str, later: list[Any], frame: dict[str, Any], flow: Flow
+    ) -> dict[str, Any]:
+        """What follows the address after a comma or colon ("…14, ein Sofa und zwei
+        Stühle") answers the next free-text question (items, a description)."""
+        m = re.match(r"\s*[,:;–-]\s*(?:(?:und|and|en|mit|with|met)\s+)?(.+)", rest, re.S)
+        if m is None or not later:
+            return {}
+        name = next((n for n in later[0].slots if frame["slots"].get(n) is None), None)
+        if name is None:
+            return {}
+        slot = flow.slots[name]
+        text = m[1].strip().rstrip(".!")
+        if slot.type != "text" or slot.pattern or slot.entities:
+            return {}
+        return {name: text} if validate(slot, text, self.turn.now) is None else {}
 
     def with_house_number(self, value: dict[str, Any]) -> dict[str, Any]:
         """A street entity followed by a number in the message ("Marktstraße 10") keeps
@@ -246,11 +291,18 @@ class FillingMixin(RunBase):
         text = render(slot.prompt[self.lang], self.scope(frame), self.lang)
         if slot.type == "choice" and slot.options_from:
             text += "\n" + "\n".join(f"{i}. {o.title[self.lang]}" for i, o in enumerate(options, 1))
-        self.say(text, self.prompt_buttons(slot, options))
+        self.say(text, self.prompt_buttons(slot, options, frame))
 
-    def prompt_buttons(self, slot: SlotDef, options: list[Option]) -> list[Button]:
+    def prompt_buttons(
+        self, slot: SlotDef, options: list[Option], frame: dict[str, Any] | None = None
+    ) -> list[Button]:
         if slot.buttons:
             buttons = [Button(title=b.title[self.lang], payload=b.payload) for b in slot.buttons]
+        elif slot.type == "time" and slot.min and slot.max:
+            buttons = [
+                Button(title=hour, payload=f"slot:{slot.name}={hour}")
+                for hour in self.bookable_hours(slot, frame or {})
+            ]
         elif slot.type == "choice":
             buttons = [
                 Button(title=o.title[self.lang][:60], payload=f"slot:{slot.name}={o.value}"[:64])
@@ -266,6 +318,16 @@ class FillingMixin(RunBase):
         if slot.optional:
             buttons.append(Button(title=t("flow.skip", self.lang), payload=f"skip:{slot.name}"))
         return buttons[:MAX_BUTTONS]
+
+    def bookable_hours(self, slot: SlotDef, frame: dict[str, Any]) -> list[str]:
+        """Full hours between a time slot's min and max, so a time can be tapped; on a
+        day that is today, only those still ahead."""
+        first, last = int(str(slot.min)[:2]), int(str(slot.max)[:2])
+        today = self.turn.now.date().isoformat()
+        if today in (frame.get("slots") or {}).values():
+            first = max(first, self.turn.now.hour + 1)
+        hours = [f"{h:02d}:00" for h in range(first, last + 1)]
+        return hours[:MAX_BUTTONS]
 
     def reask(self, frame: dict[str, Any], name: str, problem: Problem | None) -> None:
         """Explain what was wrong, ask again, and offer staff after the third failure."""

@@ -16,6 +16,7 @@ from flows.definition import Flow, Option, SlotDef
 
 TEMPLATE_RE = re.compile(r"\{([A-Za-z_][\w.]*)(?:\|(\w+))?\}")
 MISSING = object()
+LANGUAGES = frozenset({"de", "en", "nl"})
 
 
 def lookup(path: str, scope: dict[str, Any]) -> Any:
@@ -85,6 +86,7 @@ FILTERS = {
     "status": _label("case.status."),
     "service": _label("service.name."),
     "weather": _label("weather."),
+    "boat": _label("understood.boat."),
     "money": money,
     "date": format_date,
     "datetime": format_datetime,
@@ -144,6 +146,8 @@ def render(template: str, scope: dict[str, Any], lang: str) -> str:
             return match[0]
         if value is None:
             return "–"
+        if isinstance(value, dict) and lang in value and set(value) <= LANGUAGES:
+            value = value[lang]  # a backend text per language ("(ground floor)")
         return str(apply_filter(name, value, lang))
 
     return TEMPLATE_RE.sub(fill, template)

@@ -34,6 +34,14 @@ class Turn:
         """The values of every entity called `name`, in text order."""
         return [e["value"] for e in self.parse.get("entities", []) if e.get("entity") == name]
 
+    def after_entity(self, name: str) -> str:
+        """The text right after the first entity called `name` ("14, ein Sofa" after the
+        street in "Wallstraße 14, ein Sofa"); empty if there is none."""
+        for e in self.parse.get("entities", []):
+            if e.get("entity") == name and isinstance(e.get("end"), int):
+                return self.text[e["end"] :]
+        return ""
+
 
 class Services(Protocol):
     """What the dialogue may ask of the outside world, inside the engine's transaction."""

@@ -26,7 +26,12 @@ from rapidfuzz import fuzz, process
 from nlu.normalize import norm, words
 
 KEYWORD_ENTITIES = (
-    "boat_type", "service", "issue_category", "merchant_category", "place", "language_request",
+    "boat_type",
+    "service",
+    "issue_category",
+    "merchant_category",
+    "place",
+    "language_request",
 )
 NAME_ENTITIES = ("merchant", "street")
 #: Entities whose forms may start a German compound word.
@@ -38,7 +43,7 @@ Hit = tuple[str, Any, int, int, str, float]  # entity, value, start, end, extrac
 
 
 def _street_variants(name: str) -> list[str]:
-    """"Marktstraße" is also written "Marktstr." and "Marktstrasse"."""
+    """ "Marktstraße" is also written "Marktstr." and "Marktstrasse"."""
     n = norm(name)
     out = [n]
     if n.endswith("strasse"):
@@ -92,7 +97,10 @@ class NameTable:
                         if len(part) >= 3:
                             df[part].add(idx)
         limit = max(3, len(values) // 10)  # "strasse", "am": too common to point anywhere
-        self.index = {tok: ids for tok, ids in df.items() if len(ids) <= limit}
+        # counted by name, not by spelling: "Wessumer Straße" is also "Wessumer Str."
+        self.index = {
+            tok: ids for tok, ids in df.items() if len({self.names[i][1] for i in ids}) <= limit
+        }
 
 
 class LookupExtractor:
@@ -184,9 +192,7 @@ class LookupExtractor:
         return hits
 
     @staticmethod
-    def _window(
-        table: NameTable, idx: int, toks: list[tuple[str, int, int]], i: int
-    ) -> Hit | None:
+    def _window(table: NameTable, idx: int, toks: list[tuple[str, int, int]], i: int) -> Hit | None:
         name, value, size = table.names[idx]
         top: Hit | None = None
         for width in (size, size + 1, size - 1):

@@ -8,8 +8,13 @@ import pytest
 CASES = [
     # lang, first message (a list of ice cream parlours), yes-word, position, shown after
     ("de", "Mit AHS-DEMO-0001 in einem Eiscafé bezahlen", "ok", "die dritte bitte", "Guthaben:"),
-    ("en", "I want to pay with AHS-DEMO-0002 in an ice cream parlour", "yes", "the last one",
-     "Balance:"),
+    (
+        "en",
+        "I want to pay with AHS-DEMO-0002 in an ice cream parlour",
+        "yes",
+        "the last one",
+        "Balance:",
+    ),
     ("nl", "met AHS-DEMO-0003 betalen in een ijssalon", "ja hoor", "de tweede", "Tegoed:"),
 ]
 

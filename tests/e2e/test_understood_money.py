@@ -26,16 +26,39 @@ def ledger(sqlite_url: str, code: str) -> tuple[int, list[int]]:
 
 PAYMENTS = [
     # lang, first message, amount as confirmed, yes, code, cents
-    ("nl", "ik betaal met bon AHS-DEMO-0009 € 3,60 bij Eiscafé am Schloss", "€ 3,60", "ja",
-     "AHS-DEMO-0009", 360),
-    ("nl", "Eiscafé am Schloss, EUR 5, bon AHS-DEMO-0008", "€ 5,00", "klopt", "AHS-DEMO-0008",
-     500),
-    ("en", "paying 4.20 EUR at Eiscafé am Schloss with voucher AHS-DEMO-0007", "€4.20", "yes",
-     "AHS-DEMO-0007", 420),
-    ("en", "voucher AHS-DEMO-0006 €9.99 at the Eiscafé am Schloss", "€9.99", "yes",
-     "AHS-DEMO-0006", 999),
-    ("de", "Gutschein AHS-DEMO-0005 im Eiscafé am Schloss, 6 Euro 30", "6,30 €", "ja",
-     "AHS-DEMO-0005", 630),
+    (
+        "nl",
+        "ik betaal met bon AHS-DEMO-0009 € 3,60 bij Eiscafé am Schloss",
+        "€ 3,60",
+        "ja",
+        "AHS-DEMO-0009",
+        360,
+    ),
+    ("nl", "Eiscafé am Schloss, EUR 5, bon AHS-DEMO-0008", "€ 5,00", "klopt", "AHS-DEMO-0008", 500),
+    (
+        "en",
+        "paying 4.20 EUR at Eiscafé am Schloss with voucher AHS-DEMO-0007",
+        "€4.20",
+        "yes",
+        "AHS-DEMO-0007",
+        420,
+    ),
+    (
+        "en",
+        "voucher AHS-DEMO-0006 €9.99 at the Eiscafé am Schloss",
+        "€9.99",
+        "yes",
+        "AHS-DEMO-0006",
+        999,
+    ),
+    (
+        "de",
+        "Gutschein AHS-DEMO-0005 im Eiscafé am Schloss, 6 Euro 30",
+        "6,30 €",
+        "ja",
+        "AHS-DEMO-0005",
+        630,
+    ),
 ]
 
 
