@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     # /readyz fails when a due outbox row has waited longer than this (0: never).
     outbox_ready_max_age_seconds: float = 300.0
+    # Transcripts, media and NLU review copies are deleted after this many days (0: kept).
+    retention_days: int = 90
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
