@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from api.limits import BodySizeLimit
 from api.request_log import RequestLog
 from api.routes import (
+    analytics,
     cases,
     chat,
     health,
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(RequestLog)  # outermost: ids and access lines for every answer
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
-        health, chat, nlu, login, staff, staff_pages, staff_admin, webhooks, qr, merchant, cases,
+        health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
+        merchant, cases,
     )
     for module in routers:
         app.include_router(module.router)
