@@ -16,7 +16,6 @@ Errors (`InboxError` and below):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -33,7 +32,6 @@ from bot.staff_tables import Handoff, StaffAudit, StaffNote, StaffPresence, Team
 from bot.teams import Teams
 
 MEMBER, READER = "member", "reader"
-ONLINE_SECONDS = 90
 TRANSCRIPT_LIMIT = 300
 
 
@@ -498,7 +496,3 @@ def mark_online(session: Session, user: StaffUser) -> None:
     else:
         row.last_seen_at = utcnow()
         session.add(row)
-
-
-def online_since(now: datetime | None = None) -> datetime:
-    return (now or utcnow()) - timedelta(seconds=ONLINE_SECONDS)
