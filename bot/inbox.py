@@ -72,8 +72,11 @@ def staff_reply(session: Session, conversation_id: int, text: str, author: str) 
     conversation, contact, _ = transcript(session, conversation_id)
     conversation.mode = "human"
     conversation.updated_at = utcnow()
-    row = enqueue(session, contact, Reply(text=text), author=author, kind="staff")
-    message = session.get(Message, row.message_id)
+    message_id = enqueue(
+        session, contact, Reply(text=text), author=author, kind="staff",
+        conversation_id=conversation_id,
+    )
+    message = session.get(Message, message_id)
     assert message is not None
     return message
 

@@ -15,13 +15,11 @@ import base64
 import hashlib
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
 
 from bot.channels.models import ChannelPayload
-from bot.core.db import transaction
+from bot.core.db import insert_ignore, transaction
 from bot.core.messages import Button
 from bot.core.models import Contact, Conversation, Message
 
@@ -43,12 +41,8 @@ def store_payloads(db: DbEngine, payloads: list[str]) -> dict[str, str]:
     long = {k: p for p, k in keys.items() if k != p}
     if long:
         with transaction(db) as session:
-            dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
             for key, payload in long.items():
-                session.exec(  # type: ignore[call-overload]
-                    insert(ChannelPayload).values(key=key, payload=payload).on_conflict_do_nothing()
-                )
+                insert_ignore(session, ChannelPayload, {"key": key, "payload": payload})
     return keys
 
 
