@@ -23,10 +23,11 @@ from actions.registry import ActionContext, run_action
 from bot.channels.payloads import choice_in
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
-from bot.core.messages import InboundMessage
+from bot.core.messages import InboundMessage, Reply
 from bot.core.models import utcnow
 from bot.core.outbox import enqueue
 from bot.core.settings import Settings
+from bot.handoff import HUMAN, citizen_turn, escalate
 from bot.language import reply_language
 from bot.persistence import (
     Locked,
@@ -38,6 +39,8 @@ from bot.persistence import (
     set_fields,
     set_message_data,
 )
+from bot.ratings import rating_turn
+from bot.teams import Teams, get_teams
 from flows.dialogue import Dialogue
 from flows.events import (
     ConsentChanged,
@@ -80,12 +83,18 @@ class Engine:
     """Channel-agnostic conversation engine; one instance per process is enough."""
 
     def __init__(
-        self, db: DbEngine, settings: Settings, understand: Understand, dialogue: Dialogue
+        self,
+        db: DbEngine,
+        settings: Settings,
+        understand: Understand,
+        dialogue: Dialogue,
+        teams: Teams | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.understand = understand
         self.dialogue = dialogue
+        self.teams = teams or get_teams(settings.teams_file)
         # (channel, sender) → the contact's language at its last turn here: the NLU's
         # hint for parsing before the lock, checked (and re-parsed) under the lock.
         self._languages: dict[tuple[str, str], str | None] = {}
@@ -131,15 +140,25 @@ class Engine:
         parse: dict[str, Any],
         now_local: datetime,
     ) -> Handled:
-        """Record the inbound line, run the dialogue (unless staff holds the
-        conversation) and store what it did."""
+        """Record the inbound line, run the dialogue (or, while the conversation is with
+        staff or being rated, the handoff's side of it) and store what it did."""
         contact, conversation = turn.contact, turn.conversation
         incoming_data = _inbound_data(inbound, parse)
         incoming_id = record_inbound(session, turn, inbound, text, incoming_data)
-        if conversation.mode != "bot":
-            save_turn(session, turn)
-            return Handled(turn.contact_id, turn.conversation_id, [])
         lang = reply_language(contact, parse, inbound.language_hint, self.settings.default_language)
+        if conversation.mode != "bot":
+            # With staff (silent unless "zurück zum Bot") or rating the chat.
+            side = (citizen_turn if conversation.mode == HUMAN else rating_turn)(
+                session, self.teams, conversation_id=turn.conversation_id,
+                mode=conversation.mode, text=text, payload=inbound.payload, lang=lang,
+            )
+            set_fields(conversation, mode=side.mode)
+            if not side.to_bot:
+                replies = self._apply(
+                    session, turn, incoming_id, incoming_data, side.events,
+                    dict(conversation.state), now_local,
+                )
+                return Handled(turn.contact_id, turn.conversation_id, replies)
         dialogue_turn = Turn(
             text=text,
             payload=inbound.payload,
@@ -156,7 +175,7 @@ class Engine:
         state, events = self.dialogue.respond(
             dict(conversation.state), dialogue_turn, EngineServices(ctx)
         )
-        replies = self._apply(session, turn, incoming_id, incoming_data, events, state)
+        replies = self._apply(session, turn, incoming_id, incoming_data, events, state, now_local)
         return Handled(turn.contact_id, turn.conversation_id, replies)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
@@ -184,17 +203,26 @@ class Engine:
         incoming_data: dict[str, Any],
         events: list[Event],
         state: dict[str, Any],
+        now_local: datetime,
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction: contact and
-        conversation changes, fallbacks for review, the events on the inbound line, and
-        each reply into the transcript and the outbox."""
+        conversation changes, escalation to staff, fallbacks for review, the events on
+        the inbound line, and each reply into the transcript and the outbox."""
         contact, conversation = turn.contact, turn.conversation
         data = dict(incoming_data)
+        promises: list[Reply] = []
         for event in events:
             if isinstance(event, LanguageChanged):
                 set_fields(contact, language=event.language, language_locked=True)
             elif isinstance(event, HandoffRequested):
-                set_fields(conversation, mode="human")
+                set_fields(conversation, mode=HUMAN)
+                promises += escalate(
+                    session, self.teams, conversation_id=turn.conversation_id,
+                    channel=contact.channel,
+                    language=contact.language or self.settings.default_language,
+                    reason=event.reason, flow=_open_flow(conversation.state, event.reason),
+                    intent=(incoming_data["parse"].get("intent") or {}).get("name"), now=now_local,
+                )
             elif isinstance(event, ConsentChanged):
                 set_fields(contact, consent_broadcasts=event.broadcasts)
             elif isinstance(event, FallbackRecorded):
@@ -221,9 +249,18 @@ class Engine:
                 ),
                 event.reply,
             )
-            for event in events
+            for event in [*events, *(ReplySent(p) for p in promises)]
             if isinstance(event, ReplySent)
         ]
+
+
+def _open_flow(state: dict[str, Any], reason: str) -> str | None:
+    """The flow a handoff is about: named in the reason ("flow:report_issue"), else the
+    flow that was open before the turn (the state is still the old one here)."""
+    if reason.startswith("flow:"):
+        return reason.split(":")[1]
+    flows = state.get("flows") or []
+    return str(flows[-1].get("flow")) if flows else None
 
 
 def _inbound_data(inbound: InboundMessage, parse: dict[str, Any]) -> dict[str, Any]:
