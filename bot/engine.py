@@ -220,7 +220,7 @@ class Engine:
                     session, self.teams, conversation_id=turn.conversation_id,
                     channel=contact.channel,
                     language=contact.language or self.settings.default_language,
-                    reason=event.reason, flow=_open_flow(conversation.state, event.reason),
+                    reason=event.reason, state=conversation.state,
                     intent=(incoming_data["parse"].get("intent") or {}).get("name"), now=now_local,
                 )
             elif isinstance(event, ConsentChanged):
@@ -252,15 +252,6 @@ class Engine:
             for event in [*events, *(ReplySent(p) for p in promises)]
             if isinstance(event, ReplySent)
         ]
-
-
-def _open_flow(state: dict[str, Any], reason: str) -> str | None:
-    """The flow a handoff is about: named in the reason ("flow:report_issue"), else the
-    flow that was open before the turn (the state is still the old one here)."""
-    if reason.startswith("flow:"):
-        return reason.split(":")[1]
-    flows = state.get("flows") or []
-    return str(flows[-1].get("flow")) if flows else None
 
 
 def _inbound_data(inbound: InboundMessage, parse: dict[str, Any]) -> dict[str, Any]:
