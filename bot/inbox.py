@@ -395,17 +395,17 @@ def staff_reply(
     conversation, contact, handoff = _held_by_me(session, conversation_id, access, teams)
     conversation.updated_at = utcnow()
     session.add(conversation)
-    row = enqueue(
+    message_id = enqueue(
         session,
         contact,
         Reply(text=text, image_url=image_url),
         author=access.user.username,
         kind="staff",
-        conversation=conversation,
+        conversation_id=conversation.id,
     )
     _touch(session, handoff)
-    audit(session, handoff, access.user.username, "reply", message_id=row.message_id)
-    message = session.get(Message, row.message_id)
+    audit(session, handoff, access.user.username, "reply", message_id=message_id)
+    message = session.get(Message, message_id)
     assert message is not None
     return message
 
@@ -461,7 +461,7 @@ def release(
         contact,
         Reply(text=t("escalation.released", lang), buttons=buttons),
         kind="staff",
-        conversation=conversation,
+        conversation_id=conversation.id,
     )
 
 
@@ -479,7 +479,9 @@ def close(session: Session, conversation_id: int, access: Access, teams: Teams) 
     conversation.updated_at = utcnow()
     session.add(conversation)
     lang = handoff.language or contact.language or "de"
-    enqueue(session, contact, rating_question(lang), kind="staff", conversation=conversation)
+    enqueue(
+        session, contact, rating_question(lang), kind="staff", conversation_id=conversation.id
+    )
 
 
 def _ensure_not_someone_elses(handoff: Handoff, access: Access) -> None:
