@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from actions.registry import ActionContext, run_action
+from bot.broadcasts.consent import apply_consent
 from bot.channels.payloads import choice_in
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
@@ -171,7 +172,7 @@ class Engine:
                 dict(conversation.state), turn, EngineServices(ctx)
             )
             replies = self._apply(
-                session, contact, conversation, incoming_id, incoming_data, events, state
+                session, contact, conversation, incoming_id, incoming_data, events, state, lang
             )
             return Handled(contact_id, conversation_id, replies)
 
@@ -196,6 +197,7 @@ class Engine:
         incoming_data: dict[str, Any],
         events: list[Event],
         state: dict[str, Any],
+        lang: str,
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction.
 
@@ -206,10 +208,15 @@ class Engine:
         for event in events:
             if isinstance(event, LanguageChanged):
                 _set(contact, language=event.language, language_locked=True)
+                lang = event.language
             elif isinstance(event, HandoffRequested):
                 _set(conversation, mode="human")
             elif isinstance(event, ConsentChanged):
-                _set(contact, consent_broadcasts=event.broadcasts)
+                assert contact.id is not None
+                apply_consent(
+                    session, contact_id=contact.id, channel=contact.channel, language=lang,
+                    event=event, now=utcnow(),
+                )
             elif isinstance(event, FallbackRecorded):
                 data["fallback"] = True
                 record_fallback(
@@ -263,7 +270,6 @@ class Engine:
             channel=inbound.channel,
             channel_user_id=inbound.sender_id,
             language_locked=False,
-            consent_broadcasts=False,
             created_at=utcnow(),
         )
         contact_id = session.exec(
@@ -332,7 +338,6 @@ _CONTACT_TURN_FIELDS = (
     "name",
     "language",
     "language_locked",
-    "consent_broadcasts",
 )
 _CONVERSATION_TURN_FIELDS = ("mode", "state", "message_count", "last_inbound_at", "updated_at")
 _UPDATE_CONTACT = (
