@@ -18,6 +18,8 @@ from bot.core.models import Outbox
 from bot.core.subscriptions import ALL, ConsentRecord, Subscription, district_ids, topic_ids
 from flows.events import ConsentChanged
 
+WITHDRAWN = "withdrawn"  # `last_error` of a broadcast row cancelled by a withdrawal
+
 
 def apply_consent(
     session: Session,
@@ -75,29 +77,34 @@ def apply_consent(
 
 
 def withdraw_pending(session: Session, contact_id: int, now: datetime) -> int:
-    """Cancel the contact's unsent broadcast rows whose topics it no longer follows."""
+    """Mark the contact withdrawn in every broadcast whose topics it no longer follows,
+    and cancel those messages not sent yet; returns how many were cancelled."""
     followed = set(session.execute(
         select(Subscription.topic).where(Subscription.contact_id == contact_id)  # type: ignore[arg-type]
     ).scalars())
     rows = session.execute(
-        select(Outbox.id, Broadcast.topics, BroadcastRecipient.id.label("recipient_id"))  # type: ignore[attr-defined]
-        .join(Broadcast, Broadcast.id == Outbox.broadcast_id)  # type: ignore[arg-type]
-        .join(BroadcastRecipient, BroadcastRecipient.outbox_id == Outbox.id)  # type: ignore[arg-type]
+        select(BroadcastRecipient.id, BroadcastRecipient.broadcast_id, Broadcast.topics)
+        .join(Broadcast, Broadcast.id == BroadcastRecipient.broadcast_id)  # type: ignore[arg-type]
         .where(
-            Outbox.contact_id == contact_id,  # type: ignore[arg-type]
-            Outbox.status.in_(("pending", "paused", "held")),  # type: ignore[attr-defined]
+            BroadcastRecipient.contact_id == contact_id,  # type: ignore[arg-type]
+            BroadcastRecipient.withdrawn_at.is_(None),  # type: ignore[union-attr]
         )
     ).all()
     gone = [row for row in rows if not followed & set(row.topics)]
-    if gone:
-        session.execute(
-            update(Outbox)
-            .where(Outbox.id.in_([row.id for row in gone]))  # type: ignore[union-attr]
-            .values(status="cancelled", last_error="withdrawn")
+    if not gone:
+        return 0
+    session.execute(
+        update(BroadcastRecipient)
+        .where(BroadcastRecipient.id.in_([row.id for row in gone]))  # type: ignore[union-attr]
+        .values(withdrawn_at=now)
+    )
+    result = session.execute(
+        update(Outbox)
+        .where(
+            Outbox.contact_id == contact_id,  # type: ignore[arg-type]
+            Outbox.broadcast_id.in_([row.broadcast_id for row in gone]),  # type: ignore[union-attr]
+            Outbox.status.in_(("pending", "paused", "held")),  # type: ignore[attr-defined]
         )
-        session.execute(
-            update(BroadcastRecipient)
-            .where(BroadcastRecipient.id.in_([row.recipient_id for row in gone]))  # type: ignore[union-attr]
-            .values(withdrawn_at=now)
-        )
-    return len(gone)
+        .values(status="cancelled", last_error=WITHDRAWN)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

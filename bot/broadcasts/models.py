@@ -3,7 +3,8 @@
 A broadcast's messages are ordinary outbox rows (kind "broadcast", `Outbox.broadcast_id`
 set, a lower `priority` than conversation replies), so delivery, rate limits, the
 24-hour window and status callbacks are the outbox's. `BroadcastRecipient` is the list
-fixed when sending starts: one row per contact (unique), pointing at its outbox row.
+fixed when sending starts: one row per contact (unique); its outbox row is the one with
+the same broadcast and contact.
 """
 
 from __future__ import annotations
@@ -58,8 +59,7 @@ class BroadcastRecipient(SQLModel, table=True):
     broadcast_id: int = Field(foreign_key="broadcast.id")
     contact_id: int = Field(foreign_key="contact.id", index=True)
     channel: str = Field(max_length=20)
-    language: str = Field(max_length=5)
-    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    language: str = Field(max_length=5)  # the language of the text it gets
     withdrawn_at: datetime | None = None  # unsubscribed after the list was fixed
 
 

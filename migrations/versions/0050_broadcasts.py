@@ -92,11 +92,9 @@ def upgrade() -> None:
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("channel", T.AutoString(length=20), nullable=False),
         sa.Column("language", T.AutoString(length=5), nullable=False),
-        sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("withdrawn_at", T.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["broadcast_id"], ["broadcast.id"]),
         sa.ForeignKeyConstraint(["contact_id"], ["contact.id"]),
-        sa.ForeignKeyConstraint(["outbox_id"], ["outbox.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("broadcast_id", "contact_id"),
     )
