@@ -12,7 +12,18 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
-from api.routes import cases, chat, health, login, merchant, nlu, qr, staff, webhooks
+from api.routes import (
+    broadcasts,
+    cases,
+    chat,
+    health,
+    login,
+    merchant,
+    nlu,
+    qr,
+    staff,
+    webhooks,
+)
 from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
 from bot.runtime import build_engine
@@ -41,7 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.add_middleware(BodySizeLimit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases)
+    routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases, broadcasts)
     for module in routers:
         app.include_router(module.router)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from actions.cli import case_app, demo_lookups, qr_command, reminders_app
+from bot.broadcasts.cli import broadcast_app
 from bot.core.settings import get_settings
 from nlu.cli import nlu_app
 
@@ -24,6 +25,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(reminders_app, name="reminders")
 app.command("qr")(qr_command)
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(broadcast_app, name="broadcast")
 demo_app.command("lookups")(demo_lookups)
 
 DEMO_LOGINS = (
