@@ -1,4 +1,5 @@
-"""Periodic jobs (boat reminders, broadcasts) run by `stadtbot worker` and, on SQLite, by `serve`.
+"""Periodic jobs (reminders, retention, broadcasts) run by `stadtbot worker` and, on SQLite,
+by `serve`.
 
 Each job runs in its own transaction and must be idempotent and safe to run in
 several processes at once (reminders lock their rows with SKIP LOCKED and mark them
@@ -34,9 +35,11 @@ class Job:
 def default_jobs() -> list[Job]:
     """The city's periodic jobs."""
     from actions.reminders import enqueue_due_reminders
+    from bot.retention import delete_expired
 
     return [
         Job("boat reminders", 60.0, enqueue_due_reminders),
+        Job("retention", 600.0, delete_expired),
         # Every second: the loop ticks each second, so a broadcast starts on time ± 2 s.
         Job("scheduled broadcasts", 1.0, start_due),
         Job("finished broadcasts", 2.0, finish_sent),
