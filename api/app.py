@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from api.limits import BodySizeLimit
 from api.request_log import RequestLog
 from api.routes import (
+    analytics,
     broadcasts,
     cases,
     chat,
@@ -23,6 +24,8 @@ from api.routes import (
     nlu,
     qr,
     staff,
+    staff_admin,
+    staff_pages,
     webhooks,
 )
 from bot.core.settings import Settings, get_settings
@@ -54,7 +57,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestLog)  # outermost: ids and access lines for every answer
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases, broadcasts)
+    routers = (
+        health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
+        merchant, cases, broadcasts,
+    )
     for module in routers:
         app.include_router(module.router)
 
