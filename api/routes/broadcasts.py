@@ -179,9 +179,9 @@ def api_test_send(
 ) -> dict[str, int]:
     """Send it to one contact (oneself), marked [TEST], not counted in the report."""
     with _errors(), transaction(db) as session:
-        outbox_id = compose.send_to_self(session, broadcast_id, body.channel, body.recipient)
+        message_id = compose.send_to_self(session, broadcast_id, body.channel, body.recipient)
     _wake(request)
-    return {"outbox_id": outbox_id}
+    return {"message_id": message_id}
 
 
 @router.get("/api/broadcasts/{broadcast_id}/recipients.csv")

@@ -165,7 +165,7 @@ def test_command(broadcast_id: int, to: Annotated[str, typer.Argument(help="chan
     channel, _, user_id = to.partition(":")
     try:
         with transaction(get_engine()) as session:
-            outbox_id = compose.send_to_self(session, broadcast_id, channel, user_id)
-        typer.echo(json.dumps({"outbox_id": outbox_id}))
+            message_id = compose.send_to_self(session, broadcast_id, channel, user_id)
+        typer.echo(json.dumps({"message_id": message_id}))
     except BroadcastError as exc:
         _fail(exc)

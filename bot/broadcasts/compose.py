@@ -183,7 +183,7 @@ def _replay(earlier: Broadcast, digest: str) -> Broadcast:
 
 def send_to_self(session: Session, broadcast_id: int, channel: str, user_id: str) -> int:
     """Send the broadcast to one contact (oneself), marked as a test; not counted in
-    the report. Returns the outbox row's id."""
+    the report. Returns the transcript message's id."""
     broadcast = session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise NotFound(f"Keine Nachricht mit der Nummer {broadcast_id}.")
@@ -201,9 +201,7 @@ def send_to_self(session: Session, broadcast_id: int, channel: str, user_id: str
         buttons=broadcast.buttons,  # type: ignore[arg-type]  # dicts, validated by Reply
         image_url=broadcast.image_url,
     )
-    row = enqueue(session, contact, reply, author="broadcast-test", kind="broadcast")
-    assert row.id is not None
-    return row.id
+    return enqueue(session, contact, reply, author="broadcast-test", kind="broadcast")
 
 
 def draft_from(data: dict[str, Any]) -> Draft:

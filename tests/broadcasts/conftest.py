@@ -8,8 +8,7 @@ from sqlalchemy.engine import Engine as DbEngine
 
 from bot.broadcasts.consent import apply_consent
 from bot.core.db import transaction
-from bot.core.models import Contact, utcnow
-from bot.core.outbox import conversation_for
+from bot.core.models import Contact, Conversation, utcnow
 from flows.events import ConsentChanged
 
 
@@ -31,8 +30,8 @@ def subscriber(
         )
         session.add(contact)
         session.flush()
-        conversation_for(session, contact)
         assert contact.id is not None
+        session.add(Conversation(contact_id=contact.id))
         apply_consent(
             session, contact_id=contact.id, channel=channel, language=language or "de",
             event=ConsentChanged(broadcasts=True, topic=topic, district=district, wording="ok"),
