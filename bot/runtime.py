@@ -9,6 +9,7 @@ from actions.registry import ACTIONS
 from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
+from bot.rasa.flowset import flow_dirs
 from flows.dialogue import Dialogue
 
 
@@ -24,6 +25,7 @@ def build_engine(
     dialogue = Dialogue(
         threshold=nlu.CONFIDENCE_THRESHOLD,
         expiry_minutes=settings.flow_expiry_minutes,
+        flow_dirs=flow_dirs(settings),
         known_actions=frozenset(ACTIONS),
     )
     return Engine(db or make_engine(settings.database_url), settings, understand, dialogue)

@@ -45,10 +45,11 @@ def get_nlu() -> Nlu:
             return _instance
         from nlu.engine import train_dir
 
-        digest = model_store.data_hash()
+        extra = model_store.extra_dirs()
+        digest = model_store.data_hash(extra=extra)
         model = model_store.load(digest)
         if model is None:
-            model = train_dir(model_store.DATA_DIR, digest)
+            model = train_dir(model_store.DATA_DIR, digest, extra)
             model_store.save(model, digest)
         _instance = model
         return model

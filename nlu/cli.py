@@ -25,9 +25,10 @@ def train() -> None:
     import nlu
     from nlu.engine import train_dir
 
-    digest = model_store.data_hash()
+    extra = model_store.extra_dirs()
+    digest = model_store.data_hash(extra=extra)
     started = time.perf_counter()
-    model = train_dir(model_store.DATA_DIR, digest)
+    model = train_dir(model_store.DATA_DIR, digest, extra)
     path = model_store.save(model, digest)
     nlu.reset()
     seconds = time.perf_counter() - started

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     default_language: str = "de"
     flow_expiry_minutes: int = 60
+    # Flows and NLU data brought in by `stadtbot rasa import` (directories; empty: none).
+    extra_flows_dir: str = ""
+    extra_nlu_dir: str = ""
     max_message_chars: int = 4000
 
     telegram_bot_token: str = ""

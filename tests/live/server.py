@@ -64,16 +64,16 @@ def running_server(database_url: str, *, demo: bool = False, **env: str) -> Iter
 
 
 def wait_until_healthy(
-    base: str, process: subprocess.Popen, seconds: float = STARTUP_SECONDS
+    base: str, process: subprocess.Popen, seconds: float = STARTUP_SECONDS, path: str = "/healthz"
 ) -> None:
-    """Poll /healthz until it answers; fail early with the output if the process died."""
+    """Poll `path` until it answers; fail early with the output if the process died."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise AssertionError(f"server exited with {process.returncode}:\n{output[-3000:]}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
