@@ -7,45 +7,26 @@ checked through Stadtbot's own HTTP interface.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
-from tests.live.server import ROOT, free_port, running_server, wait_until_healthy
+from tests.live.server import free_port, running_command, running_server
 
 pytest.importorskip("rasa_sdk", reason="the rasa extra is not installed: pip install -e '.[rasa]'")
 
-STARTUP_SECONDS = 60
-
 
 @contextmanager
-def running_action_server(database_url: str, **env: str) -> Iterator[str]:
+def running_action_server(database_url: str) -> Iterator[str]:
     """`stadtbot actions serve` on a free port of 127.0.0.1 until the block ends."""
     port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url, "HOST": "127.0.0.1", **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "actions", "serve", "--port", str(port)],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process, STARTUP_SECONDS, path="/health")
+    env = {**os.environ, "DATABASE_URL": database_url}
+    with running_command(
+        ["actions", "serve", "--port", str(port)], port, env, health_path="/health"
+    ) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise AssertionError("action server did not stop within 15 s of SIGTERM") from None
 
 
 @dataclass(frozen=True)
