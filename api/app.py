@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
+from api.request_log import RequestLog
 from api.routes import cases, chat, health, login, merchant, nlu, qr, staff, webhooks
 from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestLog)  # outermost: ids and access lines for every answer
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases)
     for module in routers:

@@ -6,11 +6,11 @@ import work without it.
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
 
+from bot.core.logs import configure_logging
 from bot.core.settings import get_settings
 
 actions_app = typer.Typer(help="The city's actions for a Rasa assistant.", no_args_is_help=True)
@@ -38,12 +38,17 @@ def serve(
     from bot.rasa.flowset import load_city_flows
 
     settings = get_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     if migrate:
         upgrade(settings.database_url)
     bridge = Bridge(make_engine(settings.database_url), settings, load_city_flows(settings))
     app = create_app(build_executor(bridge))
-    uvicorn.run(app, host=host or settings.host, port=port, log_level="info",
-                timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # ours (configure_logging)
+        access_log=False,  # access lines would name Rasa's sender ids in no useful way
+        timeout_graceful_shutdown=10,
+    )
