@@ -47,10 +47,11 @@ def get_nlu() -> Nlu:
 
         extra = model_store.extra_dirs()
         digest = model_store.data_hash(extra=extra)
-        model = model_store.load(digest)
+        models = model_store.models_dir_for(extra)
+        model = model_store.load(digest, models)
         if model is None:
             model = train_dir(model_store.DATA_DIR, digest, extra)
-            model_store.save(model, digest)
+            model_store.save(model, digest, models)
         _instance = model
         return model
 

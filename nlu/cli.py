@@ -29,7 +29,7 @@ def train() -> None:
     digest = model_store.data_hash(extra=extra)
     started = time.perf_counter()
     model = train_dir(model_store.DATA_DIR, digest, extra)
-    path = model_store.save(model, digest)
+    path = model_store.save(model, digest, model_store.models_dir_for(extra))
     nlu.reset()
     seconds = time.perf_counter() - started
     size = path.stat().st_size / 1_000_000

@@ -33,6 +33,12 @@ def extra_dirs() -> tuple[Path, ...]:
     return (Path(extra),) if extra else ()
 
 
+def models_dir_for(extra: tuple[Path, ...]) -> Path:
+    """Where the model of this data lives: with extra data, next to it, so the model of
+    Stadtbot's own data (which `save` would otherwise replace) stays."""
+    return extra[0] / ".models" if extra else MODELS_DIR
+
+
 def _yaml_files(root: Path) -> list[Path]:
     return sorted([*root.rglob("*.yml"), *root.rglob("*.yaml")])
 
@@ -43,7 +49,6 @@ def data_hash(data_dir: Path = DATA_DIR, extra: tuple[Path, ...] = ()) -> str:
     digest = hashlib.sha256(MODEL_VERSION.encode())
     files = [(root, p) for root in (data_dir, *extra) for p in _yaml_files(root)]
     for root, path in files + [(PACKAGE_DIR, p) for p in _code_files()]:
-        digest.update(str(root.resolve()).encode() if root in extra else b"")
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

@@ -6,6 +6,7 @@ import work without it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -52,3 +53,52 @@ def serve(
         access_log=False,  # access lines would name Rasa's sender ids in no useful way
         timeout_graceful_shutdown=10,
     )
+
+
+@rasa_app.command("export")
+def export(
+    directory: Path,
+    action_server: Annotated[
+        str, typer.Option(help="URL of `stadtbot actions serve` as Rasa reaches it.")
+    ] = "http://127.0.0.1:5055/webhook",
+) -> None:
+    """Write a Rasa 3 project (domain, NLU, rules, config, endpoints) using Stadtbot's actions."""
+    from bot.rasa.export import export_project
+    from bot.rasa.flowset import load_city_flows
+    from nlu.model_store import DATA_DIR
+    from nlu.rasa_io import load_dir
+
+    flows = load_city_flows(get_settings())
+    for path in export_project(directory, flows, load_dir(DATA_DIR), action_server):
+        typer.echo(f"wrote {path}")
+
+
+@rasa_app.command("import")
+def import_(
+    directory: Path,
+    out: Annotated[Path, typer.Option(help="Writes OUT/flows and OUT/nlu.")] = Path("imported"),
+) -> None:
+    """Turn a Rasa 3 project's forms and NLU data into Stadtbot flows and training data."""
+    from actions.registry import ACTIONS
+    from bot.rasa.flowset import load_city_flows
+    from bot.rasa.importer import import_project, write_result
+    from flows.dialogue import DEFINITIONS_DIR
+    from flows.loader import FlowDefinitionError, load_flows
+    from nlu.model_store import DATA_DIR
+    from nlu.rasa_io import load_dir
+
+    if not (directory / "domain.yml").exists() and not (directory / "domain").is_dir():
+        raise typer.BadParameter(f"{directory} has no domain.yml: not a Rasa project")
+    existing = load_city_flows(get_settings())
+    result = import_project(directory, existing, set(load_dir(DATA_DIR).intents))
+    for path in write_result(result, out):
+        typer.echo(f"wrote {path}")
+    try:
+        load_flows([DEFINITIONS_DIR, out / "flows"], set(ACTIONS))
+    except FlowDefinitionError as exc:
+        typer.echo(f"error: an imported flow does not load: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{len(result.flows)} flows, {len(result.data.examples)} examples imported")
+    for message in result.not_converted:
+        typer.echo(f"not converted: {message}")
+    typer.echo(f"use them: EXTRA_FLOWS_DIR={out / 'flows'} EXTRA_NLU_DIR={out / 'nlu'}")
