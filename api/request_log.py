@@ -16,6 +16,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.logs import request_id
+from bot.core.metrics import REQUEST_SECONDS
 
 log = logging.getLogger("stadtbot.access")
 _TOKEN = re.compile(rb"[A-Za-z0-9._-]{8,64}")
@@ -47,6 +48,11 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            # The route's template ("/api/staff/conversations/{id}"), never the raw path:
+            # ids in paths would make a new time series per conversation.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            REQUEST_SECONDS.labels(scope.get("method", "WS"), route, str(status)).observe(elapsed)
             log.info(
                 "%s %s %s",
                 scope.get("method", "WS"),
@@ -56,7 +62,7 @@ class RequestLog:
                     "method": scope.get("method", "WS"),
                     "path": scope.get("path", ""),
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(elapsed * 1000, 1),
                 },
             )
             request_id.reset(token)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from bot.core.messages import Reply
 from bot.core.models import Contact, Conversation, Message, utcnow
 from bot.core.outbox import enqueue
+from bot.handoff import active_handoff, end_handoff
 from bot.transcript import messages_after
 
 
@@ -78,9 +79,12 @@ def staff_reply(session: Session, conversation_id: int, text: str, author: str) 
     return message
 
 
-def release(session: Session, conversation_id: int) -> None:
+def release(session: Session, conversation_id: int, actor: str = "staff") -> None:
     """Hand the conversation back to the bot."""
     conversation, _, _ = transcript(session, conversation_id)
+    handoff = active_handoff(session, conversation_id)
+    if handoff is not None:
+        end_handoff(session, handoff, actor, "released")
     conversation.mode = "bot"
     conversation.state = {}
     conversation.updated_at = utcnow()

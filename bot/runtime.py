@@ -10,6 +10,7 @@ from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
 from bot.rasa.flowset import flow_dirs
+from bot.teams import get_teams
 from flows.dialogue import Dialogue
 
 
@@ -19,6 +20,7 @@ def build_engine(
     """A ready engine; the NLU model loads (or trains) here, not on the first message."""
     import nlu  # deferred: loading the model is the slow part of start-up
 
+    teams = get_teams(settings.teams_file)
     if understand is None:
         nlu.get_nlu()
         understand = nlu.parse
@@ -27,5 +29,7 @@ def build_engine(
         expiry_minutes=settings.flow_expiry_minutes,
         flow_dirs=flow_dirs(settings),
         known_actions=frozenset(ACTIONS),
+        handoff_intents=teams.escalate_intents,
     )
-    return Engine(db or make_engine(settings.database_url), settings, understand, dialogue)
+    db = db or make_engine(settings.database_url)
+    return Engine(db, settings, understand, dialogue, teams)

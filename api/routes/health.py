@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import DbDep, SettingsDep
+from bot.core.metrics import OUTBOX_AGE, OUTBOX_DEPTH
 from bot.core.models import utcnow
+from bot.core.outbox_health import depth as outbox_depth
 from bot.core.outbox_health import oldest_due_age_seconds
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -43,6 +48,20 @@ async def readyz(db: DbDep, settings: SettingsDep, response: Response) -> dict[s
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    """Prometheus text format."""
+async def metrics(db: DbDep) -> Response:
+    """Prometheus text format; the outbox gauges are read from the database now."""
+
+    def read_outbox() -> None:
+        with db.connect() as conn:
+            counts = outbox_depth(conn)
+            age = oldest_due_age_seconds(conn, utcnow())
+        OUTBOX_DEPTH.clear()
+        for (channel, status), count in counts.items():
+            OUTBOX_DEPTH.labels(channel, status).set(count)
+        OUTBOX_AGE.set(age)
+
+    try:
+        await run_in_threadpool(read_outbox)
+    except Exception:  # the database is down: /readyz says so; still serve the rest
+        log.warning("metrics: outbox not readable")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

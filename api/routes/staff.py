@@ -68,7 +68,7 @@ def inbox_reply(
 
 @router.post("/staff/{conversation_id}/release", include_in_schema=False)
 def inbox_release(conversation_id: int, user: StaffDep, db: DbDep) -> Response:
-    _release(db, conversation_id)
+    _release(db, conversation_id, user.username)
     return RedirectResponse(f"/staff?conversation={conversation_id}", status_code=303)
 
 
@@ -103,7 +103,7 @@ def api_reply(conversation_id: int, body: StaffReply, user: StaffDep, db: DbDep)
 
 @router.post("/api/staff/conversations/{conversation_id}/release", status_code=204, tags=["staff"])
 def api_release(conversation_id: int, user: StaffDep, db: DbDep) -> Response:
-    _release(db, conversation_id)
+    _release(db, conversation_id, user.username)
     return Response(status_code=204)
 
 
@@ -115,9 +115,9 @@ def _reply(db, conversation_id: int, text: str, author: str) -> dict:  # type: i
         raise HTTPException(404, "No such conversation.") from None
 
 
-def _release(db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+def _release(db, conversation_id: int, actor: str) -> None:  # type: ignore[no-untyped-def]
     try:
         with transaction(db) as session:
-            release(session, conversation_id)
+            release(session, conversation_id, actor)
     except NotFound:
         raise HTTPException(404, "No such conversation.") from None

@@ -19,6 +19,11 @@ _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 _OLDEST_DUE = select(func.min(_OUTBOX.c.next_attempt_at)).where(
     _OUTBOX.c.status.in_(("pending", "sending"))
 )
+_DEPTH = (
+    select(_OUTBOX.c.channel, _OUTBOX.c.status, func.count())
+    .where(_OUTBOX.c.status.in_(("pending", "sending", "held")))
+    .group_by(_OUTBOX.c.channel, _OUTBOX.c.status)
+)
 
 
 def oldest_due_age_seconds(conn: Connection, now: datetime) -> float:
@@ -29,3 +34,8 @@ def oldest_due_age_seconds(conn: Connection, now: datetime) -> float:
     if oldest.tzinfo is None:  # SQLite returns naive UTC
         oldest = oldest.replace(tzinfo=now.tzinfo)
     return max(0.0, (now - oldest).total_seconds())
+
+
+def depth(conn: Connection) -> dict[tuple[str, str], int]:
+    """Unsent rows per (channel, status): pending, sending and held."""
+    return {(channel, status): count for channel, status, count in conn.execute(_DEPTH)}

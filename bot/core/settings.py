@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     # Flows and NLU data brought in by `stadtbot rasa import` (directories; empty: none).
     extra_flows_dir: str = ""
     extra_nlu_dir: str = ""
+    teams_file: str = ""  # staff teams, routing and office hours; empty: bot/teams.yaml
     max_message_chars: int = 4000
     # /readyz fails when a due outbox row has waited longer than this (0: never).
     outbox_ready_max_age_seconds: float = 300.0
+    # Transcripts, media and NLU review copies are deleted after this many days (0: kept).
+    retention_days: int = 90
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 

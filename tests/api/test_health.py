@@ -56,3 +56,14 @@ def test_readyz_fails_when_the_outbox_is_stuck(app_client: TestClient) -> None:
     res = app_client.get("/readyz")
     assert res.status_code == 503, res.json()
     assert res.json()["status"] == "outbox_stuck" and res.json()["outbox_age_seconds"] >= 600
+
+
+def test_metrics_show_the_outbox_and_request_latency(app_client: TestClient) -> None:
+    _queue(app_client, utcnow() - timedelta(seconds=30))
+    app_client.get("/api/staff/conversations/12345")
+    text_ = app_client.get("/metrics").text
+    assert 'stadtbot_outbox_messages{channel="telegram",status="pending"} 1.0' in text_
+    age = next(line for line in text_.splitlines() if line.startswith("stadtbot_outbox_oldest"))
+    assert float(age.split()[-1]) >= 30
+    assert 'route="/api/staff/conversations/{conversation_id}"' in text_
+    assert "/api/staff/conversations/12345" not in text_
