@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -79,28 +80,44 @@ def escalate(
     channel: str,
     language: str,
     reason: str,
-    flow: str | None,
+    state: dict[str, Any],
     intent: str | None,
     now: datetime,
 ) -> list[Reply]:
     """Queue the conversation for its team and say what happens next (`now`: local time).
 
-    A conversation already waiting or with staff keeps its place and gets no second promise.
+    `state`: the conversation state before the turn, whose open flow (with its slots)
+    decides the team and is kept for staff to see. A conversation already waiting or
+    with staff keeps its place and gets no second promise.
     """
     if active_handoff(session, conversation_id) is not None:
         return []
-    team = teams.route(flow, intent)
+    frame = open_frame(state, reason)
+    team = teams.route(frame.get("flow"), intent)
     handoff = Handoff(
         conversation_id=conversation_id,
         team=team.key,
         reason=reason[:120],
         channel=channel,
         language=language,
+        flow=frame,
     )
     session.add(handoff)
     session.flush()
     audit(session, handoff, "bot", "escalate", team=team.key, reason=reason)
     return [Reply(text=promise(session, team, handoff, now, language))]
+
+
+def open_frame(state: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The flow the handoff is about, `{"flow", "slots"}`: the one open before the turn,
+    else the one named in the reason ("flow:report_issue:…"); `{}` without one."""
+    flows = state.get("flows") or []
+    if flows:
+        top = flows[-1]
+        return {"flow": str(top.get("flow")), "slots": dict(top.get("slots") or {})}
+    if reason.startswith("flow:"):
+        return {"flow": reason.split(":")[1], "slots": {}}
+    return {}
 
 
 def queue_position(session: Session, handoff: Handoff) -> int:
@@ -133,7 +150,9 @@ def promise(session: Session, team: Team, handoff: Handoff, now: datetime, lang:
         when = t("escalation.tomorrow_at", lang, time=opening.strftime("%H:%M"))
     else:
         when = t(
-            "escalation.day_at", lang, day=format_date(opening.date(), lang),
+            "escalation.day_at",
+            lang,
+            day=format_date(opening.date(), lang),
             time=opening.strftime("%H:%M"),
         )
     return t("escalation.closed", lang, team=name, when=when)
