@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlmodel import Session, select
@@ -21,7 +22,8 @@ from bot.core.models import Contact
 from tests.rasa.conftest import Servers
 from tests.rasa.rasa_shapes import action_call
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+CITY_TIME = ZoneInfo("Europe/Berlin")  # "morgen" is tomorrow in the city, not in UTC
+TOMORROW = (datetime.now(CITY_TIME).date() + timedelta(days=1)).isoformat()
 
 
 def webhook(servers: Servers, body: object) -> httpx.Response:
