@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from actions.cli import case_app, demo_lookups, qr_command, reminders_app
+from bot.broadcasts.cli import broadcast_app
 from bot.core.logs import configure_logging
 from bot.core.settings import get_settings
+from bot.rasa.cli import actions_app, rasa_app
 from nlu.cli import nlu_app
 
 app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
@@ -24,6 +26,9 @@ app.add_typer(case_app, name="case")
 app.add_typer(reminders_app, name="reminders")
 app.command("qr")(qr_command)
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(actions_app, name="actions")
+app.add_typer(rasa_app, name="rasa")
 demo_app.command("lookups")(demo_lookups)
 
 DEMO_LOGINS = (
@@ -90,6 +95,7 @@ def chat(
 ) -> None:
     """Chat with the bot in the terminal, through the same engine as every channel."""
     from bot.core.messages import InboundMessage
+    from bot.ingest import ingest
     from bot.migrate import upgrade
     from bot.runtime import build_engine
 
@@ -109,10 +115,11 @@ def chat(
         payload = None
         if line.isdigit() and 1 <= int(line) <= len(buttons):
             payload, line = buttons[int(line) - 1].payload, buttons[int(line) - 1].title
-        handled = engine.handle(
+        handled = ingest(
+            engine,
             InboundMessage(
                 channel="terminal", sender_id=user, text=None if payload else line, payload=payload
-            )
+            ),
         )
         buttons = []
         for sent in handled.replies:
@@ -205,6 +212,7 @@ def telegram_poll() -> None:
     from bot.channels.registry import build_adapters
     from bot.channels.telegram import TelegramAdapter, decode_update
     from bot.dispatcher import Dispatcher
+    from bot.ingest import ingest
     from bot.migrate import upgrade
     from bot.runtime import build_engine
 
@@ -227,8 +235,7 @@ def telegram_poll() -> None:
                 offset = int(update["update_id"]) + 1
                 decoded = decode_update(update, engine.db)
                 if decoded.inbound is not None:
-                    engine.handle(decoded.inbound)
-                    dispatcher.wake()
+                    ingest(engine, decoded.inbound, dispatcher.wake)
                 if decoded.callback_query_id:
                     adapter.answer_callback(decoded.callback_query_id)
     except KeyboardInterrupt:

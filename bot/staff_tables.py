@@ -26,6 +26,7 @@ class Handoff(SQLModel, table=True):
     __table_args__ = (
         Index("ix_staff_handoff_status_team_created", "status", "team", "created_at"),
         Index("ix_staff_handoff_conversation_id_id", "conversation_id", "id"),
+        Index("ix_staff_handoff_updated_at", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,6 +41,8 @@ class Handoff(SQLModel, table=True):
     claimed_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=20)  # released / closed / citizen
+    # The flow that was open when the bot handed over, with its slots: {"flow", "slots"}.
+    flow: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -115,7 +115,7 @@ def _times(path: Path, where: str, raw: Any) -> tuple[tuple[time, time], ...]:
     try:
         return tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in raw or [])
     except (TypeError, ValueError) as exc:
-        raise TeamsConfigError(f"{path}: {where}: intervals like [[\"08:00\", \"12:30\"]]") from exc
+        raise TeamsConfigError(f'{path}: {where}: intervals like [["08:00", "12:30"]]') from exc
 
 
 def _team(path: Path, key: str, raw: dict[str, Any]) -> Team:
