@@ -47,6 +47,13 @@ MISUNDERSTANDINGS_BEFORE_HANDOFF = 2
 # How sure the NLU must be that a message is small talk or another topic to answer it as
 # such; below, it may be gibberish or a typo'd request, which is a misunderstanding.
 SMALL_TALK_CONFIDENCE = 0.8
+# A follow-up reuses the last answer's question: "und am Sonntag?", "and the library?".
+ELLIPSIS_RE = re.compile(
+    r"^\s*(?:und|and|en|what about|how about|und was ist mit|und wie ist es mit|en wat dacht je van"
+    r"|wie ist es mit|und die|und das|und der)\b",
+    re.IGNORECASE,
+)
+ELLIPSIS_MAX_WORDS = 8
 # Intents never offered in "Meinten Sie …?": they are no useful guess.
 NOT_CLARIFIABLE = frozenset({"out_of_scope", "affirm", "deny"})
 # Intent payloads that answer the open flow rather than start something new.
@@ -143,6 +150,10 @@ class Dialogue:
         answers_flow = resumable is not None and not (chosen and intent not in FLOW_ANSWERS)
         if answers_flow and run.handle():
             return state, events + run.events
+        follow_up = None if chosen or resumable else self._follow_up(state, turn)
+        if follow_up is not None:
+            state["misunderstood"] = 0
+            return state, events + self._run(state, turn, services, lang, "start", *follow_up)
         if not chosen and _small_talk(turn, self.threshold):
             state, events = self._out_of_scope(state, events, turn, lang)
         elif not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
@@ -251,6 +262,28 @@ class Dialogue:
         buttons = self.menu_buttons(lang) if answer.get("menu") else []
         events.append(ReplySent(Reply(text=t(answer["text"], lang), buttons=buttons)))
         return state, events
+
+    def _follow_up(self, state: dict[str, Any], turn: Turn) -> tuple[str, dict[str, Any]] | None:
+        """An elliptical message ("und am Sonntag?", "and the library?", "en morgen?")
+        asks the last answered question again with what it names: the last answer's flow
+        with its slots, those the message names replaced."""
+        last = state.get("answered")
+        if not last or last.get("flow") not in self.flows or not turn.text:
+            return None
+        short = len(turn.text.split()) <= 4  # "and on Sunday?" names no new topic
+        elsewhere = self.by_intent.get(turn.intent, last["flow"]) != last["flow"] and not short
+        if turn.confidence >= self.threshold and (not ELLIPSIS_RE.match(turn.text) or elsewhere):
+            return None
+        flow = self.flows[last["flow"]]
+        named = {
+            name
+            for name, slot in flow.slots.items()
+            if any(turn.entities(entity) for entity in slot.entities)
+        }
+        if not named or len(turn.text.split()) > ELLIPSIS_MAX_WORDS:
+            return None
+        kept = {k: v for k, v in (last.get("slots") or {}).items() if k not in named}
+        return flow.name, kept
 
     def _out_of_scope(
         self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str

@@ -71,9 +71,13 @@ class StepsMixin(RunBase):
     def finish(self) -> None:
         """Pop the finished flow, keeping the slots it wants remembered."""
         frame = self.stack.pop()
-        for name in self.flow_of(frame).remember:
+        flow = self.flow_of(frame)
+        for name in flow.remember:
             if frame["slots"].get(name) is not None:
                 self.state.setdefault("memory", {})[name] = frame["slots"][name]
+        if not any(step.kind == "confirm" for step in flow.steps):  # an answer, not a deed
+            slots = {k: v for k, v in frame["slots"].items() if k in flow.slots}
+            self.state["answered"] = {"flow": flow.name, "slots": slots}
 
     def jump(self, frame: dict[str, Any], flow: Flow, target: str | None) -> None:
         frame["step"] = flow.step_index(target) if target else frame["step"] + 1
