@@ -3,13 +3,13 @@
   "use strict";
   const UI = {
     de: { title: "Unterhaltung", placeholder: "Nachricht schreiben …", send: "Senden", label: "Ihre Nachricht",
-          lang: "Sprache", error: "Die Nachricht konnte nicht gesendet werden. Bitte erneut versuchen.", image: "Bild vom Stadtbot",
+          lang: "Sprache", error: "Die Nachricht konnte nicht gesendet werden. Bitte erneut versuchen.", image: "Bild vom Stadtbot", ticket: "QR-Code Ihres Tickets: zeigen Sie ihn vor",
           locate: "Standort senden", located: "📍 Mein Standort", noLocation: "Der Standort ist nicht verfügbar. Schreiben Sie einfach die Adresse." },
     en: { title: "Conversation", placeholder: "Type a message …", send: "Send", label: "Your message",
-          lang: "Language", error: "The message could not be sent. Please try again.", image: "Image from Stadtbot",
+          lang: "Language", error: "The message could not be sent. Please try again.", image: "Image from Stadtbot", ticket: "QR code of your ticket: show it on arrival",
           locate: "Send my location", located: "📍 My location", noLocation: "Location is not available. Just type the address." },
     nl: { title: "Gesprek", placeholder: "Typ een bericht …", send: "Verstuur", label: "Uw bericht",
-          lang: "Taal", error: "Het bericht kon niet worden verstuurd. Probeer het opnieuw.", image: "Afbeelding van Stadtbot",
+          lang: "Taal", error: "Het bericht kon niet worden verstuurd. Probeer het opnieuw.", image: "Afbeelding van Stadtbot", ticket: "QR-code van uw ticket: laat hem zien bij aankomst",
           locate: "Locatie sturen", located: "📍 Mijn locatie", noLocation: "De locatie is niet beschikbaar. Typ gewoon het adres." },
   };
   const KEY = "stadtbot.session", LANG_KEY = "stadtbot.lang";
@@ -56,7 +56,7 @@
     if (msg.image_url) {
       const img = document.createElement("img");
       img.src = msg.image_url;
-      img.alt = UI[lang].image;
+      img.alt = msg.image_url.includes("/qr/") ? UI[lang].ticket : UI[lang].image;
       img.addEventListener("load", () => item.scrollIntoView({ block: "end" }));
       item.appendChild(img);
     }
@@ -80,7 +80,8 @@
 
   async function send({ text, payload, location, shown }) {
     status.textContent = "";
-    const body = { text, payload, location, lang: chosen || undefined, message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
+    // A new chat (a deep link too) greets and asks in the browser's language.
+    const body = { text, payload, location, lang: chosen || (sessionId ? undefined : lang), message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
     if (sessionId) body.session_id = sessionId;
     if (text || shown) render({ direction: "in", text: text || shown });
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -147,7 +148,9 @@
     const restored = await restore();
     if (start) await send({ text: null, payload: start });
     else if (!restored) await send({ text: null, payload: null });
+    // The deep link has been opened: a reload must not open it a second time.
+    if (start) history.replaceState(null, "", location.pathname);
     connect();
-    input.focus();
+    // No focus on load: on a phone it would open the keyboard over the first answer.
   })();
 })();
