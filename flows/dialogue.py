@@ -18,6 +18,7 @@ anything else is a deep-link start payload (`boat_dock`, `shop_17`, `service_bul
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -372,14 +373,14 @@ def _start_payloads(flows: Any) -> dict[re.Pattern[str], tuple[str, dict[str, An
 
 
 def _small_talk(turn: Turn, threshold: float) -> bool:
-    """A message the NLU surely puts out of scope ("wer wird Meister?"), or one with no
-    letter or digit at all ("🙂🙂")."""
+    """A message the NLU surely puts out of scope ("wer wird Meister?"), or emoji only
+    ("🙂🙂"); "??" stays a misunderstanding."""
     if turn.payload or turn.location or turn.media:
         return False
     if turn.intent != "out_of_scope" and turn.confidence >= threshold:
         return False
-    if turn.text and not re.search(r"[^\W_]", turn.text):
-        return True
+    if turn.text and not re.search(r"[^\W_]", turn.text):  # emoji only, not "??"
+        return any(unicodedata.category(ch) == "So" for ch in turn.text)
     return turn.intent == "out_of_scope" and turn.confidence >= SMALL_TALK_CONFIDENCE
 
 
