@@ -187,10 +187,7 @@ async def run(args: argparse.Namespace) -> dict:
     return results
 
 
-if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
-        _serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
-        sys.exit(0)
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--kind", choices=["new", "returning"], default="new")
@@ -206,4 +203,12 @@ if __name__ == "__main__":
     args.rounds = max(1, min(args.rounds, 10))
     args.connections = max(1, min(args.connections, 64))
     args.seconds = max(1.0, min(args.seconds, 30.0))
-    print(json.dumps(asyncio.run(run(args)), indent=2))
+    return args
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["_serve"]:  # a server process started by `Process`
+        kind, port, workers = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        _serve(kind, port, workers)
+    else:
+        print(json.dumps(asyncio.run(run(arguments())), indent=2))
