@@ -47,7 +47,6 @@ class TurnContact:
     name: str | None
     language: str | None
     language_locked: bool
-    consent_broadcasts: bool
     last_inbound_at: datetime | None = None
 
 
@@ -95,18 +94,16 @@ def lock_turn(sql: Driver, inbound: InboundMessage) -> Locked:
     if row is None:
         _create_contact(sql, inbound)
         row = sql.execute(_LOCK, params).fetchone()
-    (cid, name, language, locked, consent, vid, mode, state, count, earlier_id, held) = row
+    (cid, name, language, locked, vid, mode, state, count, earlier_id, held) = row
     if sql.postgres:
         # The lock query's snapshot predates a wait for the row lock: a redelivery, a
         # held message or the contact's changes by the turn we waited for, committed
         # meanwhile, are only seen by a new statement.
-        name, language, locked, consent, earlier_id = sql.execute(
+        name, language, locked, earlier_id = sql.execute(
             _RECHECK, {**params, "id": cid}
         ).fetchone()
         held = True  # release_held's UPDATE finds out
-    contact = TurnContact(
-        cid, inbound.channel, inbound.sender_id, name, language, bool(locked), bool(consent)
-    )
+    contact = TurnContact(cid, inbound.channel, inbound.sender_id, name, language, bool(locked))
     conversation = TurnConversation(vid, mode, sql.read_json(state), count)
     return Locked(contact, conversation, earlier_id, bool(held))
 
@@ -181,7 +178,6 @@ def save_turn(sql: Driver, turn: Locked) -> None:
             "name": contact.name,
             "language": contact.language,
             "language_locked": contact.language_locked,
-            "consent_broadcasts": contact.consent_broadcasts,
         },
     )
     sql.execute(
@@ -204,7 +200,7 @@ _EARLIER = (
     " AND provider_message_id = :pmid LIMIT 1"
 )
 _LOCK = Sql(
-    "SELECT c.id, c.name, c.language, c.language_locked, c.consent_broadcasts,"
+    "SELECT c.id, c.name, c.language, c.language_locked,"
     " v.id, v.mode, v.state, v.message_count,"
     f" ({_EARLIER}),"
     " EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')"
@@ -213,12 +209,12 @@ _LOCK = Sql(
     postgres_suffix="FOR UPDATE OF v",
 )
 _RECHECK = Sql(
-    f"SELECT name, language, language_locked, consent_broadcasts, ({_EARLIER})"
+    f"SELECT name, language, language_locked, ({_EARLIER})"
     " FROM contact WHERE id = :id"
 )
 _INSERT_CONTACT = Sql(
-    "INSERT INTO contact (channel, channel_user_id, language_locked, consent_broadcasts,"
-    " created_at) VALUES (:channel, :sender, FALSE, FALSE, :now) ON CONFLICT DO NOTHING"
+    "INSERT INTO contact (channel, channel_user_id, language_locked, created_at)"
+    " VALUES (:channel, :sender, FALSE, :now) ON CONFLICT DO NOTHING"
 )
 _INSERT_CONVERSATION = Sql(
     "INSERT INTO conversation (contact_id, mode, state, message_count, updated_at)"
@@ -232,8 +228,7 @@ _RELEASE_HELD = Sql(
 )
 _UPDATE_CONTACT = Sql(
     "UPDATE contact SET last_inbound_at = :last_inbound_at, name = :name,"
-    " language = :language, language_locked = :language_locked,"
-    " consent_broadcasts = :consent_broadcasts WHERE id = :id"
+    " language = :language, language_locked = :language_locked WHERE id = :id"
 )
 _UPDATE_CONVERSATION = Sql(
     "UPDATE conversation SET mode = :mode, state = :state, message_count = :message_count,"

@@ -9,6 +9,7 @@ from actions.registry import ACTIONS
 from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
+from bot.rasa.flowset import flow_dirs
 from bot.teams import get_teams
 from flows.dialogue import Dialogue
 
@@ -26,6 +27,7 @@ def build_engine(
     dialogue = Dialogue(
         threshold=nlu.CONFIDENCE_THRESHOLD,
         expiry_minutes=settings.flow_expiry_minutes,
+        flow_dirs=flow_dirs(settings),
         known_actions=frozenset(ACTIONS),
         handoff_intents=teams.escalate_intents,
     )
