@@ -37,6 +37,7 @@ from flows.events import (
 )
 from flows.loader import load_flows
 from flows.runtime import FlowRun
+from flows.services import service_intent
 from flows.turn import Services, Turn
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -110,6 +111,8 @@ class Dialogue:
                 events += run.events
             return state, events
         intent, chosen = self._intent(turn)
+        if not chosen and (question := service_intent(turn, intent)):
+            intent, chosen = question, True  # named a service and asked about it
         awaiting = state.pop("awaiting", None)
         state.pop("clarify", None)
 
@@ -291,7 +294,7 @@ def _start_payloads(flows: Any) -> dict[re.Pattern[str], tuple[str, dict[str, An
         if flow.is_service:
             entries.setdefault(f"service_{flow.name}", {})
         for key, preset in entries.items():
-            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9-]+)", re.escape(key))
+            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9_-]+)", re.escape(key))
             table[re.compile(regex)] = (flow.name, dict(preset))
     return table
 
