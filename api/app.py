@@ -12,7 +12,21 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
-from api.routes import cases, chat, health, login, merchant, nlu, qr, staff, webhooks
+from api.request_log import RequestLog
+from api.routes import (
+    analytics,
+    cases,
+    chat,
+    health,
+    login,
+    merchant,
+    nlu,
+    qr,
+    staff,
+    staff_admin,
+    staff_pages,
+    webhooks,
+)
 from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
 from bot.runtime import build_engine
@@ -40,8 +54,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestLog)  # outermost: ids and access lines for every answer
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (health, chat, nlu, login, staff, webhooks, qr, merchant, cases)
+    routers = (
+        health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
+        merchant, cases,
+    )
     for module in routers:
         app.include_router(module.router)
 

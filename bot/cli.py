@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
 
 from actions.cli import case_app, demo_lookups, qr_command, reminders_app
+from bot.core.logs import configure_logging
 from bot.core.settings import get_settings
 from nlu.cli import nlu_app
 
@@ -45,9 +45,7 @@ def serve(
     from bot.migrate import upgrade
 
     settings = get_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     if migrate:
         upgrade(settings.database_url)
     application = create_app(settings)
@@ -59,7 +57,9 @@ def serve(
         application,
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=None,  # ours (configure_logging): JSON lines, no client addresses
+        access_log=False,  # api/request_log.py writes the access lines
         timeout_graceful_shutdown=10,
     )
     if background is not None:
@@ -164,9 +164,7 @@ def worker() -> None:
     from bot.scheduler import Scheduler
 
     settings = get_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     db = make_engine(settings.database_url)
     dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
     scheduler = Scheduler(db, settings)
@@ -211,7 +209,7 @@ def telegram_poll() -> None:
     from bot.runtime import build_engine
 
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, "text")
     upgrade(settings.database_url)
     engine = build_engine(settings)
     adapters = build_adapters(settings, engine.db)
@@ -278,11 +276,16 @@ def user_add(
 
 @nlu_app.command()
 def review(limit: Annotated[int, typer.Option(help="How many to list.")] = 50) -> None:
-    """List the newest fallbacks (messages the bot did not understand)."""
+    """List the newest fallbacks (messages the bot did not understand), masked.
+
+    Names, phone numbers, addresses and codes are masked (nlu/anonymize.py): the list
+    is read to write new training data, which must hold no citizen's personal data.
+    """
     from sqlmodel import Session
 
     from bot.core.db import get_engine
     from bot.core.fallbacks import list_fallbacks
+    from nlu.anonymize import anonymize
 
     with Session(get_engine()) as session:
         rows = list_fallbacks(session, limit)
@@ -292,4 +295,4 @@ def review(limit: Annotated[int, typer.Option(help="How many to list.")] = 50) -
     for row in rows:
         guesses = ", ".join(f"{r['name']} {r['confidence']:.2f}" for r in row.ranking[:2])
         typer.echo(f"{row.created_at:%Y-%m-%d %H:%M} [{row.language or '?'}] "
-                   f"contact={row.contact_id or '-'} {row.text!r} -> {guesses}")
+                   f"contact={row.contact_id or '-'} {anonymize(row.text)!r} -> {guesses}")

@@ -30,7 +30,10 @@ from bot.core.messages import InboundMessage, Reply
 from bot.core.models import Contact, Conversation, Message, Outbox, utcnow
 from bot.core.outbox import enqueue_core, insert_message
 from bot.core.settings import Settings
+from bot.handoff import HUMAN, citizen_turn, escalate
 from bot.language import reply_language
+from bot.ratings import rating_turn
+from bot.teams import Teams, get_teams
 from flows.dialogue import Dialogue
 from flows.events import (
     ConsentChanged,
@@ -83,12 +86,18 @@ class Engine:
     """Channel-agnostic conversation engine; one instance per process is enough."""
 
     def __init__(
-        self, db: DbEngine, settings: Settings, understand: Understand, dialogue: Dialogue
+        self,
+        db: DbEngine,
+        settings: Settings,
+        understand: Understand,
+        dialogue: Dialogue,
+        teams: Teams | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.understand = understand
         self.dialogue = dialogue
+        self.teams = teams or get_teams(settings.teams_file)
 
     def handle(self, inbound: InboundMessage, *, resolve_choices: bool = False) -> Handled:
         """Process one inbound message exactly once and return the replies it produced.
@@ -147,13 +156,21 @@ class Engine:
             )
             if inbound.sender_name and not contact.name:
                 _set(contact, name=inbound.sender_name[:200])
-            if conversation.mode != "bot":
-                _write_turn_state(session, contact, conversation)
-                return Handled(contact_id, conversation_id, [])
-
             lang = reply_language(
                 contact, parse, inbound.language_hint, self.settings.default_language
             )
+            if conversation.mode != "bot":
+                # With staff (silent unless "zurück zum Bot") or rating the chat.
+                side = (citizen_turn if conversation.mode == HUMAN else rating_turn)(
+                    session, self.teams, conversation_id=conversation_id,
+                    mode=conversation.mode, text=text, payload=inbound.payload, lang=lang,
+                )
+                _set(conversation, mode=side.mode)
+                if not side.to_bot:
+                    return Handled(contact_id, conversation_id, self._apply(
+                        session, contact, conversation, incoming_id, incoming_data,
+                        side.events, dict(conversation.state), now_local,
+                    ))
             turn = Turn(
                 text=text,
                 payload=inbound.payload,
@@ -171,7 +188,8 @@ class Engine:
                 dict(conversation.state), turn, EngineServices(ctx)
             )
             replies = self._apply(
-                session, contact, conversation, incoming_id, incoming_data, events, state
+                session, contact, conversation, incoming_id, incoming_data, events, state,
+                now_local,
             )
             return Handled(contact_id, conversation_id, replies)
 
@@ -196,6 +214,7 @@ class Engine:
         incoming_data: dict[str, Any],
         events: list[Event],
         state: dict[str, Any],
+        now_local: datetime,
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction.
 
@@ -203,11 +222,19 @@ class Engine:
         statements (no ORM unit-of-work bookkeeping); anything an action changed
         through the ORM goes with the commit's flush as before."""
         data = dict(incoming_data)
+        promises: list[Reply] = []
         for event in events:
             if isinstance(event, LanguageChanged):
                 _set(contact, language=event.language, language_locked=True)
             elif isinstance(event, HandoffRequested):
-                _set(conversation, mode="human")
+                _set(conversation, mode=HUMAN)
+                promises += escalate(
+                    session, self.teams, conversation_id=conversation.id,  # type: ignore[arg-type]
+                    channel=contact.channel,
+                    language=contact.language or self.settings.default_language,
+                    reason=event.reason, state=conversation.state,
+                    intent=(incoming_data["parse"].get("intent") or {}).get("name"), now=now_local,
+                )
             elif isinstance(event, ConsentChanged):
                 _set(contact, consent_broadcasts=event.broadcasts)
             elif isinstance(event, FallbackRecorded):
@@ -225,7 +252,7 @@ class Engine:
         _write_turn_state(session, contact, conversation)
         replies: list[SentReply] = []
         assert contact.id is not None and conversation.id is not None
-        for event in events:
+        for event in [*events, *(ReplySent(p) for p in promises)]:
             if isinstance(event, ReplySent):
                 message_id = enqueue_core(
                     session,

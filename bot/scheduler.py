@@ -1,4 +1,4 @@
-"""Periodic jobs (boat reminders) run by `stadtbot worker` and, on SQLite, by `serve`.
+"""Periodic jobs (boat reminders, retention) run by `stadtbot worker` and, on SQLite, by `serve`.
 
 Each job runs in its own transaction and must be idempotent and safe to run in
 several processes at once (reminders lock their rows with SKIP LOCKED and mark them
@@ -33,8 +33,12 @@ class Job:
 def default_jobs() -> list[Job]:
     """The city's periodic jobs."""
     from actions.reminders import enqueue_due_reminders
+    from bot.retention import delete_expired
 
-    return [Job("boat reminders", 60.0, enqueue_due_reminders)]
+    return [
+        Job("boat reminders", 60.0, enqueue_due_reminders),
+        Job("retention", 600.0, delete_expired),
+    ]
 
 
 class Scheduler:

@@ -9,6 +9,7 @@ import actions.models  # noqa: F401
 import bot.channels.models
 import bot.core.fallbacks
 import bot.core.models
-import bot.staff  # noqa: F401
+import bot.staff
+import bot.staff_tables  # noqa: F401
 
 metadata = SQLModel.metadata

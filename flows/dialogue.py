@@ -73,6 +73,8 @@ class Dialogue:
     # Names of the backend actions the flows may call (handed in by the wiring, which
     # knows `actions`); None skips the check, for tests with a fake backend.
     known_actions: frozenset[str] | None = None
+    # Intents configured to go straight to staff (the teams file's `escalate`).
+    handoff_intents: frozenset[str] = frozenset()
     answers: dict[str, dict[str, Any]] = field(default_factory=lambda: _load_yaml("answers.yaml"))
     menu: list[dict[str, str]] = field(default_factory=lambda: _load_yaml("menu.yaml"))
     flows: dict[str, Flow] = field(init=False)
@@ -141,6 +143,8 @@ class Dialogue:
             state, events = self._not_understood(state, events, turn, lang)
         else:
             state["misunderstood"] = 0
+            if intent in self.handoff_intents:
+                return self._handoff(state, events, lang, f"intent:{intent}")
             if intent in self.by_intent:
                 run.start(self.by_intent[intent])
                 return state, events + run.events

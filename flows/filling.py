@@ -85,6 +85,8 @@ class FillingMixin(RunBase):
             opts = self.options(frame, slot) if slot.type == "choice" else []
             for entity in slot.entities:
                 values = self.turn.entities(entity)
+                if slot.type == "amount" and len(set(values)) > 1:
+                    break  # "5 oder 6 Euro": an unsure amount is asked, never picked
                 if values:
                     value = from_entity(slot, values[0], opts)
                     if slot.type == "location" and isinstance(value, dict):

@@ -199,6 +199,8 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         text = (self.turn.text or "").strip()
         if target is None or not text or self.turn.payload or text.isdigit():
             return False
+        if starts_with_word(text, "affirm") or starts_with_word(text, "deny"):
+            return False  # "ja" to a list is no search term (it once found "Eiscafé Jan")
         frame["slots"][target.slot] = text
         frame["slots"].pop(slot.name, None)
         frame["asking"] = None

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.core.amounts import sure_amount
 from bot.core.messages import Location, Media
 from flows.definition import Option, SlotDef
 
@@ -30,8 +31,9 @@ PHONE_RE = re.compile(r"^\+?[\d\s/()-]{6,20}$")
 TIME_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(uhr|am|pm|u)?\b", re.IGNORECASE)
 DATE_NUM_RE = re.compile(r"\b(\d{1,2})\.\s*(\d{1,2})\.?(?:\s*(\d{2,4}))?\b")
 ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-AMOUNT_RE = re.compile(r"(\d{1,6})(?:[.,](\d{1,2}))?")
 INT_RE = re.compile(r"-?\d+")
+WORD_RE = re.compile(r"[\wäöüß-]+")
+DAY_OF_MONTH_RE = re.compile(r"(?:am |den |the |de |op )?(\d{1,2})(?:\.|st|nd|rd|th|e)?")
 ADDRESS_RE = re.compile(r"^(.*?\D)[\s,]+(\d{1,4}\s?[a-zA-Z]?)$")
 FUZZY_CUTOFF = 85
 MIN_FUZZY_CHARS = 4
@@ -170,12 +172,9 @@ def parse_duration(text: str) -> int | None:
 
 
 def parse_amount(text: str) -> int | None:
-    """ "12,50", "12.50 €", "€ 7", "7 Euro" → cents."""
-    m = AMOUNT_RE.search(text.replace("\u00a0", " "))
-    if not m:
-        return None
-    cents = int(m[2].ljust(2, "0")) if m[2] else 0
-    return int(m[1]) * 100 + cents
+    """ "12,50", "12.50 €", "€ 7", "7 Euro 50", "12,-", "zwölf fünfzig" → cents; None for
+    none or several different amounts ("5 oder 6"): money is asked, never guessed."""
+    return sure_amount(text.replace("\u00a0", " "), typed=True)
 
 
 def parse_integer(text: str) -> int | None:
@@ -218,29 +217,106 @@ def option_names(options: list[Option] | tuple[Option, ...]) -> dict[str, str]:
     return names
 
 
-def exact_option(text: str, options: list[Option] | tuple[Option, ...]) -> str | None:
-    """The option the whole answer names exactly (no numbers, no guessing)."""
-    return option_names(options).get(normalise(text)) if text.strip() else None
+def named_option(text: str, options: list[Option] | tuple[Option, ...]) -> str | None:
+    """The one option whose full name a longer message contains ("Ich zahle im Eiscafé am
+    Schloss mit …"): a list is not shown for a shop named exactly. Names shorter than four
+    letters never count, and two options named at once are no choice."""
+    low = " " + " ".join(WORD_RE.findall(normalise(text))) + " "
+    hits: dict[str, str] = {}
+    for name, value in option_names(options).items():
+        phrase = " ".join(WORD_RE.findall(name))
+        named = len(phrase) >= 4 and not phrase.isdigit() and f" {phrase} " in low
+        if named and (value not in hits or len(phrase) > len(hits[value])):
+            hits[value] = phrase
+    longest = sorted(hits.items(), key=lambda kv: -len(kv[1]))
+    if len(longest) == 1 or (
+        len(longest) > 1 and longest[1][1] in longest[0][1] and longest[1][1] != longest[0][1]
+    ):
+        return longest[0][0]
+    return None
 
 
-def match_option(text: str, options: list[Option] | tuple[Option, ...]) -> str | None:
-    """The option a typed answer means: its number, title (or the part before a comma:
-    "Eiscafé am Schloss" for "Eiscafé am Schloss, Schloßstraße 4"), value, a synonym, a
-    whole word of the answer, or a close typo. Short answers ("ja") never match fuzzily."""
+def _position(low: str, count: int) -> int | None:
+    """The list position an answer names: "die zweite", "the last one", "Nr. 3"."""
+    if m := re.fullmatch(r"(?:nr|nummer|number|no|num|#)\.?\s*(\d{1,2})", low):
+        number = int(m[1])
+        return number - 1 if 1 <= number <= count else None
+    ordinals = vocabulary()["ordinals"]
+    found = {ordinals[w] for w in re.findall(r"[\wäöüß]+", low) if w in ordinals}
+    if len(found) != 1:
+        return None
+    number = found.pop()
+    if number == -1:
+        return count - 1
+    return number - 1 if number <= count else None
+
+
+def _offered(text: str, options: list[Option] | tuple[Option, ...], today: date) -> str | None:
+    """An offered date or time typed freely: "Donnerstag", "den 3.", "14 Uhr"."""
+    values = [o.value for o in options]
+    if values and all(ISO_DATE_RE.fullmatch(v) for v in values):
+        day = parse_date(text, today)
+        if day in values:
+            return day
+        if m := DAY_OF_MONTH_RE.fullmatch(normalise(text)):
+            same = [v for v in values if int(v[8:]) == int(m[1])]
+            return same[0] if len(same) == 1 else None
+        return None
+    hour = parse_time(text)
+    if hour is None:
+        return None
+    hits = {o.value for o in options for title in o.title.values() if hour in title}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def _unique_part(low: str, options: list[Option] | tuple[Option, ...]) -> str | None:
+    """The one option most of whose answer words start words of its title ("Jan" for
+    "Eiscafé Jan", "the one in Heeker Straße")."""
+    words = [w for w in re.findall(r"[\wäöüß]+", low) if len(w) >= 3]
+    if not words:
+        return None
+    scores: dict[str, int] = {}
+    for option in options:
+        title_words = {
+            w
+            for name in (*option.title.values(), *option.synonyms)
+            for w in re.findall(r"[\wäöüß]+", normalise(name))
+        }
+        score = sum(any(t.startswith(w) for t in title_words) for w in words)
+        scores[option.value] = max(scores.get(option.value, 0), score)
+    best = max(scores.values(), default=0)
+    leaders = [v for v, n in scores.items() if n == best]
+    return leaders[0] if best and len(leaders) == 1 else None
+
+
+def match_option(
+    text: str, options: list[Option] | tuple[Option, ...], today: date | None = None
+) -> str | None:
+    """The option a typed answer means: its number or position ("die zweite", "the last
+    one"), title (or the part before a comma: "Eiscafé am Schloss" for "Eiscafé am
+    Schloss, Schloßstraße 4"), value, a synonym, an offered date or time typed freely,
+    a unique part of its title, or a close typo. "ja" or "ok" never picks one."""
     low = normalise(text)
     if low.isdigit() and 1 <= int(low) <= len(options):
         return options[int(low) - 1].value
     names = option_names(options)
     if low in names:
         return names[low]
+    if not low or is_word(low, "affirm") or is_word(low, "deny"):
+        return None
+    if (index := _position(low, len(options))) is not None:
+        return options[index].value
+    if today is not None and (offered := _offered(text, options, today)) is not None:
+        return offered
     words = set(re.findall(r"[\wäöüß'-]+", low))
     hits = {value for name, value in names.items() if name and name in words}
     if len(hits) == 1:
         return hits.pop()
-    if len(low) < MIN_FUZZY_CHARS or is_word(low, "affirm") or is_word(low, "deny"):
-        return None
-    best = process.extractOne(low, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-    return names[best[0]] if best else None
+    if len(low) >= MIN_FUZZY_CHARS:
+        best = process.extractOne(low, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        if best:
+            return names[best[0]]
+    return _unique_part(low, options)
 
 
 def parse_text(slot: SlotDef, text: str, options: list[Option], now: datetime) -> Any:
@@ -254,7 +330,7 @@ def parse_text(slot: SlotDef, text: str, options: list[Option], now: datetime) -
             return found[0].strip() if found else None
         return text.strip()
     if kind == "choice":
-        return match_option(text, options)
+        return match_option(text, options, now.date())
     if kind == "yes_no":
         return parse_yes_no(text)
     if kind == "date":

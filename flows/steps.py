@@ -16,7 +16,7 @@ from flows.definition import ErrorHandler, Flow, SlotDef, Step
 from flows.events import ConsentChanged, HandoffRequested
 from flows.run_base import MAX_STEPS_PER_TURN, RunBase
 from flows.services import ASPECTS, MORE_PAYLOAD, titles
-from flows.slots import exact_option
+from flows.slots import named_option
 from flows.summary import (
     MISSING,
     lookup,
@@ -128,7 +128,7 @@ class StepsMixin(RunBase):
         if slot.type != "choice" or slot.options_from is None:
             return False
         options = self.load_options(frame, slot)
-        named = exact_option(self.turn.text, options)  # "Eiscafé am Schloss" typed before
+        named = named_option(self.turn.text, options)  # "… im Eiscafé am Schloss" typed before
         if len(options) != 1 and named is None:
             return False
         frame["slots"][slot.name] = named or options[0].value

@@ -22,7 +22,13 @@ from bot.engine import Engine
 from bot.migrate import upgrade
 from flows.dialogue import Dialogue
 
-KEYWORDS = {"hallo": "greet", "hilfe": "help", "danke": "thanks", "tschüss": "goodbye"}
+KEYWORDS = {
+    "hallo": "greet",
+    "hilfe": "help",
+    "danke": "thanks",
+    "tschüss": "goodbye",
+    "mitarbeiter": "human_handoff",
+}
 
 
 def keyword_nlu(text: str, lang: str | None, now: datetime) -> dict[str, Any]:

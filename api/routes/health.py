@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from api.deps import DbDep
+from api.deps import DbDep, SettingsDep
+from bot.core.metrics import OUTBOX_AGE, OUTBOX_DEPTH
+from bot.core.models import utcnow
+from bot.core.outbox_health import depth as outbox_depth
+from bot.core.outbox_health import oldest_due_age_seconds
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -19,22 +26,42 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(db: DbDep, response: Response) -> dict[str, str]:
-    """The database answers; 503 otherwise, so a load balancer stops sending traffic."""
+async def readyz(db: DbDep, settings: SettingsDep, response: Response) -> dict[str, object]:
+    """The database answers and the outbox is not stuck; 503 otherwise, so a load
+    balancer and the monitoring hear of it (`outbox_age_seconds` says how late)."""
 
-    def ping() -> None:
+    def check() -> float:
         with db.connect() as conn:
             conn.execute(text("SELECT 1"))
+            return oldest_due_age_seconds(conn, utcnow())
 
     try:
-        await run_in_threadpool(ping)
+        age = await run_in_threadpool(check)
     except Exception as exc:  # any driver error means "not ready"
         response.status_code = 503
         return {"status": "unavailable", "detail": type(exc).__name__}
-    return {"status": "ok"}
+    limit = settings.outbox_ready_max_age_seconds
+    if limit and age > limit:
+        response.status_code = 503
+        return {"status": "outbox_stuck", "outbox_age_seconds": round(age, 1)}
+    return {"status": "ok", "outbox_age_seconds": round(age, 1)}
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    """Prometheus text format."""
+async def metrics(db: DbDep) -> Response:
+    """Prometheus text format; the outbox gauges are read from the database now."""
+
+    def read_outbox() -> None:
+        with db.connect() as conn:
+            counts = outbox_depth(conn)
+            age = oldest_due_age_seconds(conn, utcnow())
+        OUTBOX_DEPTH.clear()
+        for (channel, status), count in counts.items():
+            OUTBOX_DEPTH.labels(channel, status).set(count)
+        OUTBOX_AGE.set(age)
+
+    try:
+        await run_in_threadpool(read_outbox)
+    except Exception:  # the database is down: /readyz says so; still serve the rest
+        log.warning("metrics: outbox not readable")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,6 +1,6 @@
 """Prometheus metrics shared by the API and the workers (`GET /metrics`)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 INBOUND = Counter("stadtbot_inbound_messages_total", "Inbound messages handled", ["channel"])
 DUPLICATES = Counter("stadtbot_duplicate_messages_total", "Redelivered messages", ["channel"])
@@ -9,4 +9,18 @@ HANDLE_SECONDS = Histogram(
     "stadtbot_handle_seconds",
     "Time to handle one inbound message (NLU, dialogue, commit)",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+REQUEST_SECONDS = Histogram(
+    "stadtbot_http_request_seconds",
+    "HTTP request latency by route (webhooks, web chat, staff, API)",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+# Read from the database when /metrics is scraped, so every API process reports the
+# whole outbox, whoever wrote to it.
+OUTBOX_DEPTH = Gauge(
+    "stadtbot_outbox_messages", "Unsent outbox messages", ["channel", "status"]
+)
+OUTBOX_AGE = Gauge(
+    "stadtbot_outbox_oldest_due_seconds", "Age of the oldest due and unsent outbox message"
 )

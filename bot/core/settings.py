@@ -7,6 +7,7 @@ installed: SQLite next to the project, German, Europe/Berlin.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import computed_field, field_validator, model_validator
@@ -29,7 +30,14 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     default_language: str = "de"
     flow_expiry_minutes: int = 60
+    teams_file: str = ""  # staff teams, routing and office hours; empty: bot/teams.yaml
     max_message_chars: int = 4000
+    # /readyz fails when a due outbox row has waited longer than this (0: never).
+    outbox_ready_max_age_seconds: float = 300.0
+    # Transcripts, media and NLU review copies are deleted after this many days (0: kept).
+    retention_days: int = 90
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
 
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
@@ -68,6 +76,14 @@ class Settings(BaseSettings):
     dispatch_max_attempts: int = 12
     dispatch_backoff_seconds: float = 1.0
     dispatch_backoff_max_seconds: float = 600.0
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: object, info: object) -> object:
+        """`LOG_LEVEL=debug` and `LOG_FORMAT=JSON` mean what they say."""
+        if not isinstance(value, str):
+            return value
+        return value.upper() if getattr(info, "field_name", "") == "log_level" else value.lower()
 
     @field_validator("default_language")
     @classmethod

@@ -1,7 +1,8 @@
 """Entity extraction: one object built from the training data, one `extract` call.
 
-Order of work on a message: fixed-shape patterns on the original text (codes, amounts,
-e-mail, phone), then dates/times/durations and lookups on the normalised text, whose
+Order of work on a message: fixed-shape patterns on the original text (codes, e-mail,
+phone, then amounts outside their spans: "AHS-DEMO-0009 € 12,50" pays 12,50 €), then
+dates/times/durations and lookups on the normalised text, whose
 offsets are mapped back to the original. Overlaps between a pattern entity and a
 temporal one are resolved in favour of the pattern ("15,50 €" is money, not a time).
 """
@@ -68,7 +69,7 @@ class EntityExtractor:
         found += patterns.regex_entities(text, self.regexes)
         found += patterns.emails(text)
         found += patterns.phones(text, "NL" if lang == "nl" else "DE")
-        found += patterns.amounts(text)
+        found += patterns.amounts(text, [(e["start"], e["end"]) for e in found])
         taken = [(e["start"], e["end"]) for e in found]
         normed = normalize(text)
         if now is not None:

@@ -1,8 +1,9 @@
 """Entities with a fixed shape, found by regular expressions on the original text.
 
 Voucher codes and case references come from the Rasa `regex:` entries in
-`nlu/data/regexes.yml` (case-insensitive); amounts, e-mail and phone numbers need code
-to normalise their values (cents, lowercase, E.164), so their patterns live here.
+`nlu/data/regexes.yml` (case-insensitive); e-mail and phone numbers need code to
+normalise their values (lowercase, E.164), so their patterns live here; amounts are read
+by `bot.core.amounts`, which the flows' typed answers share.
 """
 
 from __future__ import annotations
@@ -12,42 +13,23 @@ from typing import Any
 
 import phonenumbers
 
+from bot.core.amounts import find_amounts
+
 Entity = dict[str, Any]
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 # 6+ digits, possibly split by spaces, slashes, dashes or dots, optionally with "+" or "(".
 _PHONE_HINT = re.compile(r"(?:\+|\b0)[\d\s/().\-]{6,}\d")
-_AMOUNT_NUMBER = r"(\d{1,3}(?:\.\d{3})+|\d+)(?:[.,](\d{1,2}|-{1,2}))?"
-_CURRENCY_AFTER = re.compile(
-    rf"(?<![\w.,]){_AMOUNT_NUMBER}\s?(€|eur\b|euro\b|euros\b|eu\b)", re.IGNORECASE
-)
-_CURRENCY_BEFORE = re.compile(rf"(€|\beur\b|\beuro\b)\s?{_AMOUNT_NUMBER}(?![\w.,]\d)", re.I)
-# "8,90" alone is an amount (German/Dutch decimal comma with exactly two decimals).
-_BARE_DECIMAL = re.compile(r"(?<![\w.,:])(\d{1,4}),(\d{2})(?![\d,.:])(?!\s?(?:uhr|uur|h)\b)", re.I)
 
 
-def _cents(whole: str, frac: str | None) -> int:
-    euros = int(whole.replace(".", ""))
-    if not frac or frac.startswith("-"):
-        return euros * 100
-    return euros * 100 + int(frac.ljust(2, "0"))
-
-
-def amounts(text: str) -> list[Entity]:
-    """Money amounts in cents: "15,50 €", "€ 20", "20 euro", "8,90"."""
-    found: list[Entity] = []
-    taken: list[tuple[int, int]] = []
-    for m in _CURRENCY_AFTER.finditer(text):
-        found.append(_entity("amount", _cents(m.group(1), m.group(2)), m.start(), m.end()))
-        taken.append(m.span())
-    for m in _CURRENCY_BEFORE.finditer(text):
-        if not _overlaps(m.span(), taken):
-            found.append(_entity("amount", _cents(m.group(2), m.group(3)), m.start(), m.end()))
-            taken.append(m.span())
-    for m in _BARE_DECIMAL.finditer(text):
-        if not _overlaps(m.span(), taken):
-            found.append(_entity("amount", _cents(m.group(1), m.group(2)), m.start(), m.end()))
-    return found
+def amounts(text: str, taken: list[tuple[int, int]]) -> list[Entity]:
+    """Money amounts in cents ("€ 12,50", "12,50 €", "12.50 EUR", "12 Euro 50", "12,-",
+    "8,90"), none inside the spans of other entities (codes, references, phones)."""
+    return [
+        _entity("amount", a.cents, a.start, a.end)
+        for a in find_amounts(text)
+        if not _overlaps((a.start, a.end), taken)
+    ]
 
 
 def emails(text: str) -> list[Entity]:

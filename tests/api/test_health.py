@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi.testclient import TestClient
+
+from bot.core.db import transaction
+from bot.core.models import Contact, Conversation, Message, Outbox, utcnow
 
 
 def test_health_endpoints(app_client: TestClient) -> None:
     assert app_client.get("/healthz").json() == {"status": "ok"}
-    assert app_client.get("/readyz").json() == {"status": "ok"}
+    assert app_client.get("/readyz").json() == {"status": "ok", "outbox_age_seconds": 0.0}
     app_client.post("/api/chat", json={"text": "Hallo"})
     metrics = app_client.get("/metrics").text
     assert 'stadtbot_inbound_messages_total{channel="web"}' in metrics
@@ -21,3 +26,44 @@ def test_readyz_reports_503_when_the_database_is_gone(app_client: TestClient, tm
     app_client.app.state.engine.db = make_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
     res = app_client.get("/readyz")
     assert res.status_code == 503 and res.json()["status"] == "unavailable"
+
+
+def _queue(app_client: TestClient, due: datetime, status: str = "pending") -> None:
+    """One Telegram message in the outbox, due at `due`."""
+    with transaction(app_client.app.state.engine.db) as session:
+        contact = Contact(channel="telegram", channel_user_id=f"chat-{due.timestamp()}")
+        session.add(contact)
+        session.flush()
+        conversation = Conversation(contact_id=contact.id)
+        session.add(conversation)
+        session.flush()
+        message = Message(conversation_id=conversation.id, direction="out", channel="telegram")
+        session.add(message)
+        session.flush()
+        session.add(
+            Outbox(message_id=message.id, contact_id=contact.id, channel="telegram",
+                   recipient=contact.channel_user_id, status=status, next_attempt_at=due)
+        )
+
+
+def test_readyz_fails_when_the_outbox_is_stuck(app_client: TestClient) -> None:
+    """A reply due ten minutes ago and not sent: no worker, or a channel down."""
+    now = utcnow()
+    _queue(app_client, now + timedelta(minutes=5))  # a retry's backoff: not late
+    _queue(app_client, now - timedelta(hours=2), status="held")  # 24-hour window: waits
+    assert app_client.get("/readyz").status_code == 200
+    _queue(app_client, now - timedelta(minutes=10))
+    res = app_client.get("/readyz")
+    assert res.status_code == 503, res.json()
+    assert res.json()["status"] == "outbox_stuck" and res.json()["outbox_age_seconds"] >= 600
+
+
+def test_metrics_show_the_outbox_and_request_latency(app_client: TestClient) -> None:
+    _queue(app_client, utcnow() - timedelta(seconds=30))
+    app_client.get("/api/staff/conversations/12345")
+    text_ = app_client.get("/metrics").text
+    assert 'stadtbot_outbox_messages{channel="telegram",status="pending"} 1.0' in text_
+    age = next(line for line in text_.splitlines() if line.startswith("stadtbot_outbox_oldest"))
+    assert float(age.split()[-1]) >= 30
+    assert 'route="/api/staff/conversations/{conversation_id}"' in text_
+    assert "/api/staff/conversations/12345" not in text_

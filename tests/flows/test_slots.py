@@ -9,6 +9,7 @@ import pytest
 from flows.definition import Option, SlotDef
 from flows.slots import (
     match_option,
+    named_option,
     parse_amount,
     parse_date,
     parse_duration,
@@ -174,3 +175,59 @@ def test_why_a_typed_answer_is_no_value(kind: str, text: str, key: str | None) -
 
     problem = unparsed_problem(SlotDef("x", kind, {}, {}), text)
     assert (problem.key if problem else None) == key
+
+
+SHOPS = [
+    Option("1", {lang: "Eiscafé am Schloss, Schloßstraße 4" for lang in ("de", "en", "nl")}),
+    Option("163", {lang: "Eiscafé Jan, Van-Delden-Straße 36a" for lang in ("de", "en", "nl")}),
+    Option("166", {lang: "Eiscafé Tim, Heeker Straße 38b" for lang in ("de", "en", "nl")}),
+]
+DAYS = [Option(d, {"de": d, "en": d, "nl": d}) for d in ("2026-11-24", "2026-11-26", "2026-12-01")]
+TIMES = [
+    Option("1", {lang: "Ruderboot 11:00–13:00" for lang in ("de", "en", "nl")}),
+    Option("2", {lang: "Ruderboot 14:30–16:30" for lang in ("de", "en", "nl")}),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "value"),
+    [
+        ("die zweite bitte", SHOPS, "163"),
+        ("das letzte", SHOPS, "166"),
+        ("Nr. 3", SHOPS, "166"),
+        ("the second one", SHOPS, "163"),
+        ("the last one please", SHOPS, "166"),
+        ("de eerste graag", SHOPS, "1"),
+        ("de laatste", SHOPS, "166"),
+        ("Tim", SHOPS, "166"),  # a unique part of the title
+        ("the one on Heeker Straße", SHOPS, "166"),
+        ("ja", SHOPS, None),
+        ("ok", SHOPS, None),
+        ("yes", SHOPS, None),
+        ("oké", SHOPS, None),
+        ("Donnerstag", DAYS, "2026-11-26"),  # an offered date typed freely
+        ("am 1.12.", DAYS, "2026-12-01"),
+        ("thursday", DAYS, "2026-11-26"),
+        ("de 24e", DAYS, "2026-11-24"),
+        ("Freitag", DAYS, None),  # not offered
+        ("um 14:30", TIMES, "2"),  # an offered time typed freely
+        ("11 Uhr", TIMES, "1"),
+        ("the first free time", TIMES, "1"),
+    ],
+)
+def test_a_choice_in_the_citizens_words(text: str, options: list[Option], value) -> None:
+    assert match_option(text, options, FRIDAY) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Ich zahle im Eiscafé am Schloss mit AHS-DEMO-0001", "1"),
+        ("paying at eiscafé tim with my voucher", "166"),
+        ("betalen bij Eiscafé Jan", "163"),
+        ("in einem Eiscafé", None),  # a category names no one shop
+        ("Eiscafé Jan oder Eiscafé Tim", None),
+    ],
+)
+def test_a_shop_named_exactly_needs_no_list(text: str, value: str | None) -> None:
+    assert named_option(text, SHOPS) == value

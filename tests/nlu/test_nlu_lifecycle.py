@@ -97,3 +97,16 @@ def test_fallbacks_are_recorded_and_reviewed(engine) -> None:  # type: ignore[no
     result = CliRunner().invoke(stadtbot_app, ["nlu", "review"])
     assert result.exit_code == 0, result.output
     assert "wat is dat dan" in result.output and "help 0.31" in result.output
+
+
+def test_review_shows_fallbacks_masked(engine) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        record_fallback(
+            session, contact_id=None, text="ik heet Bram Visser, bel 0151 23456789",
+            language="nl", ranking=[{"name": "help", "confidence": 0.3}],
+        )
+        session.commit()
+    result = CliRunner().invoke(stadtbot_app, ["nlu", "review"])
+    assert result.exit_code == 0, result.output
+    assert "<NAME>" in result.output and "<PHONE>" in result.output
+    assert "Visser" not in result.output and "23456789" not in result.output
