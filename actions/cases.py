@@ -32,8 +32,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from actions import notify, places, service_rules
@@ -41,6 +39,7 @@ from actions.geo import haversine_m, valid_coordinates
 from actions.models import CASE_STATUSES, OPEN_CASE_STATUSES, CaseCounter, CaseEvent, CityCase
 from actions.params import as_float, invalid, required
 from actions.registry import ActionContext, ActionError, action
+from bot.core.db import insert_ignore
 from bot.core.models import Contact
 
 SERVICE_ID = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
@@ -56,14 +55,8 @@ REPORT_RULES = service_rules.ServiceRules(team="bauhof", next_step="inspection",
 def next_reference(session: Session, year: int) -> str:
     """The next free `AH-YYYY-NNNNNN`, safe under concurrent submissions."""
     table = CaseCounter.__table__  # type: ignore[attr-defined]
-    conn = session.connection()
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(
-        insert(table)
-        .values(year=year, last_value=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    number = conn.execute(
+    insert_ignore(session, table, {"year": year, "last_value": 0}, conflict=("year",))
+    number = session.execute(
         update(table)
         .where(table.c.year == year)
         .values(last_value=table.c.last_value + 1)

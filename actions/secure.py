@@ -24,11 +24,6 @@ def random_chars(length: int, alphabet: str = UNAMBIGUOUS) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def new_voucher_code() -> str:
-    """A real voucher code `AHS-XXXX-XXXX` (25^8 ≈ 1.5e11 possibilities)."""
-    return f"AHS-{random_chars(4)}-{random_chars(4)}"
-
-
 def new_token() -> str:
     """An unguessable URL-safe token (192 bits) for tickets and merchant pages."""
     return secrets.token_urlsafe(24)

@@ -90,6 +90,7 @@ def chat(
 ) -> None:
     """Chat with the bot in the terminal, through the same engine as every channel."""
     from bot.core.messages import InboundMessage
+    from bot.ingest import ingest
     from bot.migrate import upgrade
     from bot.runtime import build_engine
 
@@ -109,10 +110,11 @@ def chat(
         payload = None
         if line.isdigit() and 1 <= int(line) <= len(buttons):
             payload, line = buttons[int(line) - 1].payload, buttons[int(line) - 1].title
-        handled = engine.handle(
+        handled = ingest(
+            engine,
             InboundMessage(
                 channel="terminal", sender_id=user, text=None if payload else line, payload=payload
-            )
+            ),
         )
         buttons = []
         for sent in handled.replies:
@@ -205,6 +207,7 @@ def telegram_poll() -> None:
     from bot.channels.registry import build_adapters
     from bot.channels.telegram import TelegramAdapter, decode_update
     from bot.dispatcher import Dispatcher
+    from bot.ingest import ingest
     from bot.migrate import upgrade
     from bot.runtime import build_engine
 
@@ -227,8 +230,7 @@ def telegram_poll() -> None:
                 offset = int(update["update_id"]) + 1
                 decoded = decode_update(update, engine.db)
                 if decoded.inbound is not None:
-                    engine.handle(decoded.inbound)
-                    dispatcher.wake()
+                    ingest(engine, decoded.inbound, dispatcher.wake)
                 if decoded.callback_query_id:
                     adapter.answer_callback(decoded.callback_query_id)
     except KeyboardInterrupt:

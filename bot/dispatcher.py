@@ -35,7 +35,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
@@ -426,11 +425,3 @@ def _due_statement(dialect: str):  # type: ignore[no-untyped-def]
             query = query.with_for_update(skip_locked=True, of=_T)
         _DUE[dialect] = query
     return query
-
-
-def drain(dispatcher: Dispatcher, timeout: float = 10.0) -> None:
-    """Run until nothing is due (tests, one-shot use); rows in backoff stay pending."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and dispatcher.run_once():
-        pass
-    dispatcher.flush_results()

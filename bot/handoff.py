@@ -12,7 +12,7 @@ citizen's message does: nothing visible (the bot stays silent) or end the handof
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 from bot.core.i18n import t
 from bot.core.messages import Reply
 from bot.core.models import utcnow
-from bot.staff_tables import Handoff, StaffAudit
+from bot.staff import StaffUser
+from bot.staff_tables import Handoff, StaffAudit, StaffPresence, TeamMembership
 from bot.teams import Team, Teams
 from flows.events import Event, ReplySent
 from flows.summary import format_date
@@ -29,6 +30,7 @@ from flows.summary import format_date
 HUMAN = "human"
 BOT = "bot"
 CITIZEN = "citizen"
+ONLINE_SECONDS = 90  # an inbox that polled within this is "online" (see api/staff_events)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,46 @@ def escalate(
     session.add(handoff)
     session.flush()
     audit(session, handoff, "bot", "escalate", team=team.key, reason=reason)
+    assignee = auto_assignee(session, team) if team.in_office(now) else None
+    if assignee is not None:
+        handoff.assignee, handoff.status, handoff.claimed_at = assignee, "open", utcnow()
+        session.add(handoff)
+        audit(session, handoff, "bot", "assign", team=team.key, assignee=assignee)
+        return [Reply(text=t("escalation.assigned", language, team=team.name(language)))]
     return [Reply(text=promise(session, team, handoff, now, language))]
+
+
+def auto_assignee(session: Session, team: Team) -> str | None:
+    """With `auto_assign`: the online member with the fewest open chats under `capacity`."""
+    if not team.auto_assign:
+        return None
+    members = set(team.members) | set(
+        session.exec(
+            select(StaffUser.username)
+            .join(TeamMembership, TeamMembership.user_id == StaffUser.id)  # type: ignore[arg-type]
+            .where(TeamMembership.team == team.key, TeamMembership.access == "member")
+        ).all()
+    )
+    online = session.exec(
+        select(StaffUser.username)
+        .join(StaffPresence, StaffPresence.user_id == StaffUser.id)  # type: ignore[arg-type]
+        .where(
+            StaffUser.active == True,  # noqa: E712
+            StaffUser.username.in_(members),  # type: ignore[attr-defined]
+            StaffPresence.last_seen_at >= utcnow() - timedelta(seconds=ONLINE_SECONDS),  # type: ignore[operator]
+        )
+    ).all()
+    if not online:
+        return None
+    load = dict(
+        session.exec(
+            select(Handoff.assignee, func.count())
+            .where(Handoff.status == "open", Handoff.assignee.in_(online))  # type: ignore[union-attr]
+            .group_by(Handoff.assignee)
+        ).all()
+    )
+    free = sorted((load.get(name, 0), name) for name in online if load.get(name, 0) < team.capacity)
+    return free[0][1] if free else None
 
 
 def open_frame(state: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -16,7 +16,6 @@ Errors (`InboxError` and below):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -33,7 +32,6 @@ from bot.staff_tables import Handoff, StaffAudit, StaffNote, StaffPresence, Team
 from bot.teams import Teams
 
 MEMBER, READER = "member", "reader"
-ONLINE_SECONDS = 90
 TRANSCRIPT_LIMIT = 300
 
 
@@ -172,7 +170,7 @@ def reason_text(reason: str) -> str:
 
 
 def queue(
-    session: Session, access: Access, teams: Teams, status: str | None = None, limit: int = 200
+    session: Session, access: Access, teams: Teams, status: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
     """Chats with staff the login may read: waiting first (longest wait on top), then open;
     `status=closed` lists the most recently closed."""
@@ -228,17 +226,17 @@ def transcript_lines(session: Session, conversation_id: int) -> list[dict[str, A
 
 def message_line(message: Message) -> dict[str, Any]:
     """A transcript line for staff: SPEC's fields, plus buttons, image and kind."""
-    parse = message.data.get("parse") or {}
-    intent = parse.get("intent") or {}
+    understood = message.direction == "in" and bool(message.text)
+    intent = (message.data.get("parse") or {}).get("intent") or {} if understood else {}
     reply = message.data.get("reply") or {}
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,
         "direction": message.direction,
         "author": message.author,
-        "text": message.text or message.payload or "",
-        "intent": intent.get("name") if message.direction == "in" else None,
-        "confidence": intent.get("confidence") if message.direction == "in" else None,
+        "text": message.text or (f"[{message.payload}]" if message.payload else ""),
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
         "created_at": message.created_at,
         "kind": message.data.get("kind"),
         "buttons": [b.get("title", "") for b in reply.get("buttons", [])],
@@ -397,17 +395,17 @@ def staff_reply(
     conversation, contact, handoff = _held_by_me(session, conversation_id, access, teams)
     conversation.updated_at = utcnow()
     session.add(conversation)
-    row = enqueue(
+    message_id = enqueue(
         session,
         contact,
         Reply(text=text, image_url=image_url),
         author=access.user.username,
         kind="staff",
-        conversation=conversation,
+        conversation_id=conversation.id,
     )
     _touch(session, handoff)
-    audit(session, handoff, access.user.username, "reply", message_id=row.message_id)
-    message = session.get(Message, row.message_id)
+    audit(session, handoff, access.user.username, "reply", message_id=message_id)
+    message = session.get(Message, message_id)
     assert message is not None
     return message
 
@@ -463,7 +461,7 @@ def release(
         contact,
         Reply(text=t("escalation.released", lang), buttons=buttons),
         kind="staff",
-        conversation=conversation,
+        conversation_id=conversation.id,
     )
 
 
@@ -481,7 +479,9 @@ def close(session: Session, conversation_id: int, access: Access, teams: Teams) 
     conversation.updated_at = utcnow()
     session.add(conversation)
     lang = handoff.language or contact.language or "de"
-    enqueue(session, contact, rating_question(lang), kind="staff", conversation=conversation)
+    enqueue(
+        session, contact, rating_question(lang), kind="staff", conversation_id=conversation.id
+    )
 
 
 def _ensure_not_someone_elses(handoff: Handoff, access: Access) -> None:
@@ -498,7 +498,3 @@ def mark_online(session: Session, user: StaffUser) -> None:
     else:
         row.last_seen_at = utcnow()
         session.add(row)
-
-
-def online_since(now: datetime | None = None) -> datetime:
-    return (now or utcnow()) - timedelta(seconds=ONLINE_SECONDS)

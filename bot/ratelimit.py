@@ -17,11 +17,10 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot.channels.models import RateBucket
+from bot.core.db import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -44,11 +43,8 @@ _LOCK = (
 def _locked_bucket(session: Session, rate: Rate, now: float) -> RateBucket:
     bucket = session.exec(_LOCK, params={"key": rate.key}).first()  # type: ignore[call-overload]
     if bucket is None:  # first use of this key: create it, safe against a concurrent first
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.exec(  # type: ignore[call-overload]
-            insert(RateBucket)
-            .values(key=rate.key, tokens=rate.burst, updated_at=now)
-            .on_conflict_do_nothing()
+        insert_ignore(
+            session, RateBucket, {"key": rate.key, "tokens": rate.burst, "updated_at": now}
         )
         bucket = session.exec(_LOCK, params={"key": rate.key}).one()  # type: ignore[call-overload]
     elapsed = max(0.0, now - bucket.updated_at)

@@ -22,8 +22,8 @@ from sqlmodel import Session
 
 from api.deps import DbDep, EngineDep
 from bot.core.messages import Button, InboundMessage, Location
-from bot.core.metrics import HANDLE_SECONDS, INBOUND, REPLIES
 from bot.engine import Engine, Handled
+from bot.ingest import ingest
 from bot.transcript import (
     WEB_CHANNEL,
     last_message_id,
@@ -162,21 +162,16 @@ async def _read_client(
 
 
 def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest) -> Handled:
-    with HANDLE_SECONDS.time():
-        handled = engine.handle(
-            InboundMessage(
-                channel=WEB_CHANNEL,
-                sender_id=session_id,
-                text=text or None,
-                payload=body.payload,
-                provider_message_id=body.message_id,
-                language_hint=body.lang,
-                location=Location(**body.location.model_dump()) if body.location else None,
-            )
-        )
-    INBOUND.labels(WEB_CHANNEL).inc()
-    REPLIES.labels(WEB_CHANNEL).inc(len(handled.replies))
-    return handled
+    inbound = InboundMessage(
+        channel=WEB_CHANNEL,
+        sender_id=session_id,
+        text=text or None,
+        payload=body.payload,
+        provider_message_id=body.message_id,
+        language_hint=body.lang,
+        location=Location(**body.location.model_dump()) if body.location else None,
+    )
+    return ingest(engine, inbound)
 
 
 def _clean(text: str | None) -> str:

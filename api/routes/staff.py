@@ -202,10 +202,12 @@ def list_conversations(
     engine: EngineDep,
     status: Status | None = None,
     mode: Annotated[str | None, Query(max_length=10)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[dict[str, Any]]:
     """Chats with staff, waiting first (longest wait on top); `status` filters."""
     with Session(engine.db) as session:
-        rows = queue(session, access_for(session, user, engine.teams), engine.teams, status)
+        access = access_for(session, user, engine.teams)
+        rows = queue(session, access, engine.teams, status, limit)
     return [r for r in rows if mode is None or r["mode"] == mode]
 
 

@@ -22,8 +22,8 @@ from api.deps import EngineDep, SettingsDep
 from bot.channels import telegram, twilio, whatsapp
 from bot.channels.status import record_status
 from bot.core.messages import InboundMessage
-from bot.core.metrics import DUPLICATES, HANDLE_SECONDS, INBOUND, REPLIES
 from bot.engine import Engine
+from bot.ingest import ingest
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -38,25 +38,9 @@ async def _json(request: Request) -> dict[str, Any]:
     return data
 
 
-def _handle(engine: Engine, inbound: InboundMessage) -> None:
-    """Run the turn (in a worker thread); on WhatsApp a typed answer to a numbered list
-    is resolved to its button's payload inside the turn's transaction."""
-    with HANDLE_SECONDS.time():
-        handled = engine.handle(
-            inbound, resolve_choices=inbound.channel in ("twilio", "whatsapp")
-        )
-    INBOUND.labels(inbound.channel).inc()
-    if handled.duplicate:
-        DUPLICATES.labels(inbound.channel).inc()
-    else:
-        REPLIES.labels(inbound.channel).inc(len(handled.replies))
-
-
 async def _deliver(request: Request, engine: Engine, inbound: InboundMessage) -> None:
-    await run_in_threadpool(_handle, engine, inbound)
     dispatcher = getattr(request.app.state, "dispatcher", None)
-    if dispatcher is not None:
-        dispatcher.wake()
+    await run_in_threadpool(ingest, engine, inbound, dispatcher and dispatcher.wake)
 
 
 # --- Telegram ----------------------------------------------------------------------

@@ -15,15 +15,13 @@ import base64
 import hashlib
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
 
 from bot.channels.models import ChannelPayload
-from bot.core.db import transaction
+from bot.core.db import insert_ignore, transaction
 from bot.core.messages import Button
-from bot.core.models import Contact, Conversation, Message
+from bot.core.models import Message
 
 CALLBACK_LIMIT = 64
 KEY_PREFIX = "h:"
@@ -43,12 +41,8 @@ def store_payloads(db: DbEngine, payloads: list[str]) -> dict[str, str]:
     long = {k: p for p, k in keys.items() if k != p}
     if long:
         with transaction(db) as session:
-            dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
             for key, payload in long.items():
-                session.exec(  # type: ignore[call-overload]
-                    insert(ChannelPayload).values(key=key, payload=payload).on_conflict_do_nothing()
-                )
+                insert_ignore(session, ChannelPayload, {"key": key, "payload": payload})
     return keys
 
 
@@ -61,18 +55,6 @@ def resolve_payload(db: DbEngine, data: str) -> str | None:
         return row.payload if row else None
 
 
-def last_buttons(session: Session, channel: str, sender_id: str) -> list[Button]:
-    """The buttons of the newest bot message since the contact's last inbound message."""
-    conversation_id = session.exec(
-        select(Conversation.id)
-        .join(Contact, Contact.id == Conversation.contact_id)  # type: ignore[arg-type]
-        .where(Contact.channel == channel, Contact.channel_user_id == sender_id)
-    ).first()
-    if conversation_id is None:
-        return []
-    return conversation_buttons(session, conversation_id)
-
-
 _RECENT = (
     select(Message.direction, Message.data)
     .where(Message.conversation_id == bindparam("conversation_id"))
@@ -82,7 +64,7 @@ _RECENT = (
 
 
 def conversation_buttons(session: Session, conversation_id: int) -> list[Button]:
-    """`last_buttons` for a conversation already at hand (the engine's locked row)."""
+    """The buttons of the newest bot message since the contact's last inbound message."""
     recent = session.exec(  # type: ignore[call-overload]
         _RECENT, params={"conversation_id": conversation_id}
     ).all()
@@ -95,18 +77,9 @@ def conversation_buttons(session: Session, conversation_id: int) -> list[Button]
     return []
 
 
-def resolve_choice(db: DbEngine, channel: str, sender_id: str, text: str) -> Button | None:
-    """The button a typed answer means: its number in the list, or its exact title."""
-    answer = _answer(text)
-    if answer is None:
-        return None
-    with Session(db) as session:
-        buttons = last_buttons(session, channel, sender_id)
-    return _match(answer, buttons)
-
-
 def choice_in(session: Session, conversation_id: int, text: str) -> Button | None:
-    """`resolve_choice` inside the caller's transaction, for a known conversation."""
+    """The button a typed answer means: its number in the list, or its exact title
+    (read in the caller's transaction: the engine's, under the conversation's lock)."""
     answer = _answer(text)
     if answer is None:
         return None

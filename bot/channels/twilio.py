@@ -5,7 +5,7 @@ and rate limits are the dispatcher's. `TWILIO_API_BASE_URL` redirects the librar
 REST calls to another server (a fake in tests, a gateway in production) through a
 custom `twilio.http.HttpClient`. Buttons become a quick-reply Content template when
 TWILIO_BUTTON_CONTENT_SIDS has one for that many buttons, else a numbered list; the
-answer is resolved by `bot.channels.payloads.resolve_choice`.
+engine resolves the typed answer (`bot.channels.payloads.choice_in`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from sqlalchemy.engine import Engine as DbEngine
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -170,10 +169,3 @@ class TwilioAdapter(ChannelAdapter):
         except Exception as exc:  # requests' connection errors and time-outs
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         return str(message.sid)
-
-    def download_media(self, url: str) -> bytes:
-        """Fetch an inbound MediaUrl with the account's credentials (Twilio requires it)."""
-        auth = (self.settings.twilio_account_sid, self.settings.twilio_auth_token)
-        response = httpx.get(url, auth=auth, follow_redirects=True, timeout=20.0)
-        response.raise_for_status()
-        return response.content

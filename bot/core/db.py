@@ -13,9 +13,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, create_engine
 
 from bot.core.settings import get_settings
@@ -123,3 +127,28 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_ignore(
+    session: Session, target: Any, values: dict[str, Any], *, conflict: tuple[str, ...] = ()
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, the same on SQLite and PostgreSQL.
+
+    For rows that two writers may both create first (a new sender's contact, a year's
+    case counter, a rate bucket, a callback key): the loser's insert does nothing and
+    both read the winner's row afterwards. `target` is a table or a table model;
+    `conflict` names the unique columns when the table has several unique keys.
+    """
+    table: Table = getattr(target, "__table__", target)
+    dialect = session.get_bind().dialect.name
+    key = (dialect, table.fullname, conflict)
+    statement = _INSERT_IGNORE.get(key)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict) or None)
+        _INSERT_IGNORE[key] = statement
+    session.execute(statement, values)
+
+
+# Built once per dialect and table: statement construction costs more than its execution.
+_INSERT_IGNORE: dict[tuple[str, str, tuple[str, ...]], Insert] = {}

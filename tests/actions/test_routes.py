@@ -11,7 +11,6 @@ from sqlmodel import select
 
 from actions.models import Merchant
 from api.app import create_app
-from api.routes import cases, merchant, qr
 from bot.core.db import transaction
 from bot.core.models import Outbox
 from bot.staff import add_user
@@ -22,7 +21,7 @@ STAFF_PASSWORD = "clerk-password-1"
 
 @pytest.fixture
 def client(sqlite_engine, settings, monkeypatch) -> Iterator[TestClient]:
-    """The real app with this branch's routers included, as the integrator will."""
+    """The real app (`create_app` includes the QR, merchant and case routers)."""
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "AhausBot")
     url = sqlite_engine.url.render_as_string(hide_password=False)
     engine = keyword_engine(settings.model_copy(update={"database_url": url}))
@@ -30,8 +29,6 @@ def client(sqlite_engine, settings, monkeypatch) -> Iterator[TestClient]:
         add_user(session, "clerk", STAFF_PASSWORD, ["staff"])
         add_user(session, "press", "press-password-1", ["communications"])
     app = create_app(engine.settings, engine)
-    for module in (qr, merchant, cases):
-        app.include_router(module.router)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
+from bot.core.db import transaction
 from bot.core.messages import InboundMessage
 from bot.core.models import Conversation
 from bot.engine import Engine
+from bot.inbox import mark_online
+from bot.staff import add_user
 from bot.staff_tables import Handoff, StaffAudit
 from bot.teams import DEFAULT_FILE, TeamsConfigError, load_teams
 from flows.dialogue import Dialogue
@@ -151,3 +154,37 @@ def test_a_broken_teams_file_names_file_and_key(tmp_path: Path) -> None:
     path.write_text("teams:\n  bauhof:\n    names: {de: Bauhof}\n    weekly: {mon: [[8]]}\n")
     with pytest.raises(TeamsConfigError, match=r"teams.bauhof.weekly.mon"):
         load_teams(path)
+
+
+def test_auto_assignment_to_online_members_up_to_capacity(
+    sqlite_url: str, settings_for, tmp_path: Path
+) -> None:
+    config = DEFAULT_FILE.read_text(encoding="utf-8").replace(
+        "members: [staff]\n    minutes_per_chat: 6\n    auto_assign: false\n    capacity: 4",
+        "members: [anna, ben]\n    minutes_per_chat: 6\n    auto_assign: true\n    capacity: 1",
+    )
+    (tmp_path / "teams.yaml").write_text(config, encoding="utf-8")
+    settings = settings_for(sqlite_url, teams_file=str(tmp_path / "teams.yaml"))
+    engine = Engine(
+        keyword_engine(settings).db,
+        settings,
+        keyword_nlu,
+        Dialogue(threshold=0.5),
+        load_teams(settings.teams_file),
+    )
+    with transaction(engine.db) as session:
+        anna = add_user(session, "anna", "anna-password-1", ["staff"])
+        ben = add_user(session, "ben", "ben-password-12", ["staff"])
+        mark_online(session, anna)
+    first = say(engine, "Mitarbeiter", sender="+491")
+    assert "gleich hier im Chat" in first[1]
+    second = say(engine, "Mitarbeiter", sender="+492")
+    assert "Nr. 1 in der Warteschlange" in second[1]  # anna is at capacity, ben offline
+    with transaction(engine.db) as session:
+        mark_online(session, session.merge(ben))
+    say(engine, "Mitarbeiter", sender="+493")
+    assert [(h.assignee, h.status) for h in handoffs(engine)] == [
+        ("anna", "open"),
+        (None, "waiting"),
+        ("ben", "open"),
+    ]
