@@ -113,8 +113,8 @@ class Dialogue:
                 events += run.events
             return state, events
         intent, chosen = self._intent(turn)
-        if not chosen and (question := service_intent(turn, intent)):
-            intent, chosen = question, True  # named a service and asked about it
+        if not chosen and (about := service_intent(turn, intent, self.threshold)):
+            intent, chosen = about, True  # a named service: asked about it, or applied
         awaiting = state.pop("awaiting", None)
         state.pop("clarify", None)
 

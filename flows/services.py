@@ -162,22 +162,28 @@ QUESTION_INTENT, APPLY_INTENT = "service_info", "apply_service"
 SURE = 0.9
 
 
-def service_intent(turn: Turn, intent: str) -> str | None:
-    """`service_info` for a question about a service the classifier got wrong, else None.
+def service_intent(turn: Turn, intent: str, threshold: float) -> str | None:
+    """The intent of a message about a named service where the classifier is unsure or
+    wrong, or None to keep the classifier's.
 
     The classifier learns services from training sentences, but a service added as one
     file is known only to the entity lookup: "How much is a library card?" reads like
-    the library's opening hours. A message naming a service and asking for a part of
-    its description (`service_aspect`), or consisting of a service's name alone, is a
-    question about that service unless the classifier is sure of something else.
+    the library's opening hours. So a message naming a service is a question about it
+    (`service_info`) if it asks for a part of its description (`service_aspect`) or is
+    the service's name alone, unless the classifier is sure of another intent; and when
+    the classifier hesitates between applying and asking (below `threshold`, where it
+    would ask "Meinten Sie …?"), the aspect decides: none means the citizen wants to apply.
     """
-    if intent in (QUESTION_INTENT, APPLY_INTENT):
-        return None
     entities = turn.parse.get("entities") or []
     kinds = {e.get("entity") for e in entities}
     if "service" not in kinds:
         return None
-    if "service_aspect" in kinds and turn.confidence < SURE:
+    asks = "service_aspect" in kinds
+    if intent in (QUESTION_INTENT, APPLY_INTENT):
+        ranking = [r.get("name") for r in (turn.parse.get("intent_ranking") or [])[:2]]
+        hesitant = set(ranking) == {QUESTION_INTENT, APPLY_INTENT} and turn.confidence < threshold
+        return (QUESTION_INTENT if asks else APPLY_INTENT) if hesitant else None
+    if asks and turn.confidence < SURE:
         return QUESTION_INTENT
     text = turn.text.strip().rstrip("?!. ")
     alone = kinds == {"service"} and any(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from flows.dialogue import Dialogue
 from flows.events import ReplySent
-from tests.flows.helpers import Chat, FakeServices
+from tests.flows.helpers import Chat, FakeServices, turn
 
 # (language, intent, service, aspect, the answer's two lines, the "Mehr" button's title)
 CASES = [
@@ -72,3 +73,22 @@ def test_a_sure_other_intent_stays() -> None:
         entities={"service": "citizens_office_appointment", "service_aspect": "where"},
     )
     assert texts and not any(b.startswith("info_") for b in chat.buttons())
+
+
+@pytest.mark.parametrize(
+    ("lang", "entities", "first_line"),
+    [
+        ("en", {"service": "bulky_waste"}, "Where should we collect?"),
+        ("de", {"service": "bulky_waste", "service_aspect": "fees"}, "*Sperrmüllabholung*"),
+        ("nl", {"service": "dog_registration"}, "Hoe heet uw hond?"),
+    ],
+)
+def test_unsure_between_applying_and_asking_the_aspect_decides(
+    lang: str, entities: dict[str, str], first_line: str
+) -> None:
+    """Below the threshold, with apply_service and service_info on top, no "Meinten Sie"."""
+    unsure = turn("…", intent="apply_service", confidence=0.5, entities=entities, lang=lang)
+    unsure.parse["intent_ranking"].append({"name": "service_info", "confidence": 0.4})
+    _, events = Dialogue(threshold=0.6).respond({}, unsure, FakeServices())
+    texts = [e.reply.text for e in events if isinstance(e, ReplySent)]
+    assert texts[0].startswith(first_line)
