@@ -1,3 +1,12 @@
 """The city's backend actions; importing this package registers every action by name."""
 
-from actions import boats, cases, info, merchants, office, vouchers, waste  # noqa: F401
+from actions import (  # noqa: F401
+    boats,
+    cases,
+    info,
+    merchants,
+    office,
+    subscriptions,
+    vouchers,
+    waste,
+)

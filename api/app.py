@@ -15,6 +15,7 @@ from api.limits import BodySizeLimit
 from api.request_log import RequestLog
 from api.routes import (
     analytics,
+    broadcasts,
     cases,
     chat,
     health,
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
-        merchant, cases,
+        merchant, cases, broadcasts,
     )
     for module in routers:
         app.include_router(module.router)

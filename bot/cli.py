@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from actions.cli import case_app, demo_lookups, qr_command, reminders_app
+from bot.broadcasts.cli import broadcast_app
 from bot.core.logs import configure_logging
 from bot.core.settings import get_settings
+from bot.rasa.cli import actions_app, rasa_app
 from nlu.cli import nlu_app
 
 app = typer.Typer(help="Stadtbot: the city's conversational front door.", no_args_is_help=True)
@@ -24,6 +26,9 @@ app.add_typer(case_app, name="case")
 app.add_typer(reminders_app, name="reminders")
 app.command("qr")(qr_command)
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(actions_app, name="actions")
+app.add_typer(rasa_app, name="rasa")
 demo_app.command("lookups")(demo_lookups)
 
 DEMO_LOGINS = (

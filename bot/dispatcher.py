@@ -20,9 +20,13 @@ its own: the window is about two local commits (a few milliseconds on PostgreSQL
 SQLite) per message in flight; at most DISPATCH_CONCURRENCY rows are in flight per
 worker. None of the three providers offers an idempotency key that would close it.
 
-Order: a row is claimable only when no earlier row of the same contact is still
-`pending` or `sending`, so a citizen's messages go out one at a time, in order, even
-across workers and retries. `failed` and `held` rows do not block later ones.
+Order: a row is claimable only when no earlier row of the same contact and the same
+or a more urgent priority is still `pending` or `sending`, so a citizen's messages go
+out one at a time, in order, even across workers and retries. `failed` and `held` rows
+do not block later ones. Rows are claimed by `priority` first (conversation replies 0,
+urgent broadcasts 1, other broadcasts 2), so a chat stays responsive during a big
+broadcast: a reply neither waits behind the broadcast's queue nor behind the contact's
+own broadcast message still waiting in it.
 
 Rate limits: the channel's token bucket (bot/ratelimit.py) is read in the claim
 transaction and at most that many rows are claimed; Telegram's per-chat limit is
@@ -41,7 +45,7 @@ from datetime import timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, bindparam, exists, func, update
+from sqlalchemy import and_, bindparam, exists, func, literal, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
@@ -403,6 +407,7 @@ def _due_statement(dialect: str):  # type: ignore[no-untyped-def]
                 earlier.c.contact_id == _T.c.contact_id,
                 earlier.c.id < _T.c.id,
                 earlier.c.status.in_(OPEN),
+                earlier.c.priority <= _T.c.priority,
             )
         )
         contact = Contact.__table__  # type: ignore[attr-defined]
@@ -414,11 +419,12 @@ def _due_statement(dialect: str):  # type: ignore[no-untyped-def]
             .join(contact, contact.c.id == _T.c.contact_id)
             .where(
                 _T.c.channel == bindparam("channel"),
-                _T.c.status.in_(OPEN),
+                # Literal values, so the planner can use the partial index over open rows.
+                _T.c.status.in_([literal(s, literal_execute=True) for s in OPEN]),
                 _T.c.next_attempt_at <= bindparam("now"),
                 ~blocked,
             )
-            .order_by(_T.c.id)
+            .order_by(_T.c.priority, _T.c.id)
             .limit(bindparam("limit"))
         )
         if dialect == "postgresql":

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session
 
 from actions.registry import ActionContext, run_action
+from bot.broadcasts.consent import apply_consent
 from bot.channels.payloads import choice_in
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
@@ -224,7 +225,11 @@ class Engine:
                     intent=(incoming_data["parse"].get("intent") or {}).get("name"), now=now_local,
                 )
             elif isinstance(event, ConsentChanged):
-                set_fields(contact, consent_broadcasts=event.broadcasts)
+                apply_consent(
+                    session, contact_id=turn.contact_id, channel=contact.channel,
+                    language=contact.language or self.settings.default_language,
+                    event=event, now=utcnow(),
+                )
             elif isinstance(event, FallbackRecorded):
                 data["fallback"] = True
                 record_fallback(

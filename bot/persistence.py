@@ -90,7 +90,6 @@ def _create_contact(session: Session, inbound: InboundMessage) -> None:
             "channel": inbound.channel,
             "channel_user_id": inbound.sender_id,
             "language_locked": False,
-            "consent_broadcasts": False,
             "created_at": utcnow(),
         },
     )
@@ -234,7 +233,6 @@ _CONTACT_TURN_FIELDS = (
     "name",
     "language",
     "language_locked",
-    "consent_broadcasts",
 )
 _CONVERSATION_TURN_FIELDS = ("mode", "state", "message_count", "last_inbound_at", "updated_at")
 _UPDATE_CONTACT = (

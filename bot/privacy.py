@@ -97,7 +97,6 @@ def erase_contact(session: Session, contact_id: int) -> dict[str, int]:
             name=None,
             phone=None,
             language=None,
-            consent_broadcasts=False,
             last_inbound_at=None,
         )
     )

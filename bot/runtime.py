@@ -8,9 +8,8 @@ so none of them needs to know about flows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine as DbEngine
@@ -21,20 +20,18 @@ from actions.registry import ACTIONS
 from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
+from bot.rasa.flowset import flow_dirs
 from bot.teams import Teams, get_teams
 from flows import services
-from flows.dialogue import DEFINITIONS_DIR, Dialogue
+from flows.dialogue import Dialogue
 
 
 def build_engine(
-    settings: Settings,
-    db: DbEngine | None = None,
-    understand: Understand | None = None,
-    flow_dirs: Iterable[Path] = (DEFINITIONS_DIR,),
+    settings: Settings, db: DbEngine | None = None, understand: Understand | None = None
 ) -> Engine:
     """A ready engine; the NLU model loads (or trains) here, not on the first message.
 
-    `flow_dirs` are read in order (a city's own folder after the shipped definitions).
+    Flows come from `flows/definitions/` and EXTRA_FLOWS_DIR (a city's own services).
     """
     import nlu  # deferred: loading the model is the slow part of start-up
 
@@ -42,7 +39,7 @@ def build_engine(
     dialogue = Dialogue(
         threshold=nlu.CONFIDENCE_THRESHOLD,
         expiry_minutes=settings.flow_expiry_minutes,
-        flow_dirs=tuple(flow_dirs),
+        flow_dirs=flow_dirs(settings),
         known_actions=frozenset(ACTIONS),
         handoff_intents=teams.escalate_intents,
     )

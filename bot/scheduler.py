@@ -1,4 +1,5 @@
-"""Periodic jobs (boat reminders, retention) run by `stadtbot worker` and, on SQLite, by `serve`.
+"""Periodic jobs (reminders, retention, broadcasts) run by `stadtbot worker` and, on SQLite,
+by `serve`.
 
 Each job runs in its own transaction and must be idempotent and safe to run in
 several processes at once (reminders lock their rows with SKIP LOCKED and mark them
@@ -16,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session
 
+from bot.broadcasts.sending import finish_sent, start_due
 from bot.core.db import transaction
 from bot.core.models import utcnow
 from bot.core.settings import Settings
@@ -38,6 +40,9 @@ def default_jobs() -> list[Job]:
     return [
         Job("boat reminders", 60.0, enqueue_due_reminders),
         Job("retention", 600.0, delete_expired),
+        # Every second: the loop ticks each second, so a broadcast starts on time ± 2 s.
+        Job("scheduled broadcasts", 1.0, start_due),
+        Job("finished broadcasts", 2.0, finish_sent),
     ]
 
 

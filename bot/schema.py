@@ -6,9 +6,12 @@ Alembic's env.py and the tests import this module; add a new model module here.
 from sqlmodel import SQLModel
 
 import actions.models  # noqa: F401
+import bot.broadcasts.models
 import bot.channels.models
 import bot.core.fallbacks
 import bot.core.models
+import bot.core.subscriptions
+import bot.rasa.models
 import bot.staff
 import bot.staff_tables  # noqa: F401
 

@@ -29,6 +29,7 @@ from bot.core.i18n import t
 from bot.core.messages import Button, Reply
 from flows.definition import Flow
 from flows.events import (
+    ConsentChanged,
     Event,
     FallbackRecorded,
     HandoffRequested,
@@ -38,6 +39,7 @@ from flows.events import (
 from flows.loader import load_flows
 from flows.runtime import FlowRun
 from flows.services import service_intent
+from flows.slots import is_word
 from flows.turn import Services, Turn
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -94,6 +96,8 @@ class Dialogue:
         events: list[Event] = []
         lang = turn.language
         turn = _start_command(turn)
+        if _is_stop(turn):
+            return self._stop(state, lang)
 
         requested = turn.entities("language_request")
         if requested and requested[0] != lang:
@@ -183,6 +187,24 @@ class Dialogue:
             title = self.flows[top["flow"]].title[lang]
             state["flows"] = []
             events.append(ReplySent(Reply(text=t("flow.expired", lang, title=title))))
+
+    @staticmethod
+    def _stop(state: dict[str, Any], lang: str) -> tuple[dict[str, Any], list[Event]]:
+        """STOP: every subscription ends at once, confirmed; an open flow is aborted too
+        (STOP was one of its cancel words, and says so)."""
+        events: list[Event] = []
+        if state["flows"]:
+            events.append(ReplySent(Reply(text=t("cancelled", lang))))
+        state["flows"] = []
+        state["misunderstood"] = 0
+        state.pop("awaiting", None)
+        text = t("subscriptions.stopped", lang)
+        again = Button(title=t("subscriptions.subscribe_again", lang), payload="flow:subscribe")
+        return state, [
+            ConsentChanged(broadcasts=False, topic="all", wording=text, source="stop"),
+            *events,
+            ReplySent(Reply(text=text, buttons=[again])),
+        ]
 
     def _typed_start(self, turn: Turn) -> tuple[str, dict[str, Any]] | None:
         """A WhatsApp deep link arrives as text: a message that is exactly a start payload."""
@@ -301,6 +323,13 @@ def _start_payloads(flows: Any) -> dict[re.Pattern[str], tuple[str, dict[str, An
             regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9_-]+)", re.escape(key))
             table[re.compile(regex)] = (flow.name, dict(preset))
     return table
+
+
+def _is_stop(turn: Turn) -> bool:
+    """The whole message (or a tapped payload) is a STOP word in any language."""
+    if turn.payload:
+        return turn.payload.lower() == "stop"
+    return bool(turn.text) and is_word(turn.text, "stop")
 
 
 def _start_command(turn: Turn) -> Turn:

@@ -63,7 +63,16 @@ class FallbackRecorded(Event):
 
 @dataclass(frozen=True)
 class ConsentChanged(Event):
-    """The citizen subscribed to (or unsubscribed from) the city's broadcasts."""
+    """The citizen subscribed to (`broadcasts` true) or withdrew from a topic's broadcasts.
+
+    `topic` is a topic id or "all"; `district` a part of town (None: the whole town);
+    `wording` the exact text the citizen was shown and agreed to (kept as proof);
+    `source` "chat" (a dialogue), or "stop" (a STOP word ended every subscription).
+    """
 
     broadcasts: bool
+    topic: str = "all"
+    district: str | None = None
+    wording: str = ""
+    source: str = "chat"
     name = "consent_changed"

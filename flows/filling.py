@@ -191,7 +191,12 @@ class FillingMixin(RunBase):
             return list(slot.options)
         stored = frame.get("options", {}).get(slot.name, [])
         return [
-            Option(o["value"], {lang: o["title"] for lang in ("de", "en", "nl")}) for o in stored
+            Option(
+                o["value"],
+                {lang: o["title"] for lang in ("de", "en", "nl")},
+                _item_synonyms(o.get("item")),
+            )
+            for o in stored
         ]
 
     def load_options(self, frame: dict[str, Any], slot: SlotDef) -> list[Option]:
@@ -282,3 +287,9 @@ class FillingMixin(RunBase):
             for k, v in problem.params.items()
         }
         return t(problem.key, self.lang, **params)
+
+
+def _item_synonyms(item: Any) -> tuple[str, ...]:
+    """What citizens type for an option read from the backend (its `synonyms` list)."""
+    synonyms = item.get("synonyms") if isinstance(item, dict) else None
+    return tuple(str(s) for s in synonyms) if isinstance(synonyms, list) else ()

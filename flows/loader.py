@@ -390,7 +390,14 @@ class FlowBuilder:
         elif kind in ("start_flow", "describe"):
             fields.update(flow=str(value), params=dict(raw.get("params") or {}))
         elif kind == "consent":
-            fields["set"] = {"consent": bool(value)}
+            # `params`: topic and part of town; `notice`: shown, and kept as the wording.
+            fields.update(
+                set={"consent": bool(value)},
+                params=dict(raw.get("params") or {}),
+                buttons=self.buttons(raw.get("buttons"), raw, label),
+            )
+            if "notice" in raw:
+                fields["say"] = self.texts(raw["notice"], raw, f"{label} notice")
         if kind != "branch" and "when" in raw:
             fields["when"] = self.condition(raw["when"], raw, label)
         for name in raw.get("clear") or ():

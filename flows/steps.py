@@ -115,12 +115,33 @@ class StepsMixin(RunBase):
         elif kind == "start_flow":
             return self.switch_flow(frame, step)
         elif kind == "consent":
-            self.events.append(ConsentChanged(broadcasts=bool(step.set.get("consent"))))
+            self.consent(frame, step)
         elif kind == "end":
             frame["step"] = len(flow.steps)
             return "next"
         self.after(frame, flow, step)
         return "next"
+
+    def consent(self, frame: dict[str, Any], step: Step) -> None:
+        """Subscribe or withdraw; the wording kept as proof is the summary the citizen
+        just confirmed (if any) and the step's own notice, exactly as shown."""
+        params = self.params(frame, step.params)
+        notice = render(step.say[self.lang], self.scope(frame), self.lang) if step.say else ""
+        wording = "\n\n".join(filter(None, [frame.pop("confirm_text", None), notice]))
+        district = params.get("district")
+        self.events.append(
+            ConsentChanged(
+                broadcasts=bool(step.set.get("consent")),
+                topic=str(params.get("topic") or "all"),
+                district=str(district) if district not in (None, "", "all") else None,
+                wording=wording,
+            )
+        )
+        if notice:
+            buttons = [
+                Button(title=b.title[self.lang], payload=b.payload) for b in step.buttons
+            ]
+            self.say(notice, buttons)
 
     def auto_pick(self, frame: dict[str, Any], slot: SlotDef) -> bool:
         """A choice read from the backend needs no question if it has one option, or if
@@ -216,6 +237,7 @@ class StepsMixin(RunBase):
             text = f"{text}\n{lines}"
         frame["mode"] = "confirm"
         frame["asking"] = None
+        frame["confirm_text"] = text  # a consent step keeps what was agreed to
         buttons = [Button(title=b.title[self.lang], payload=b.payload) for b in step.buttons] or [
             Button(title=t("confirm.yes", self.lang), payload="confirm:yes"),
             Button(title=t("confirm.change", self.lang), payload="confirm:no"),

@@ -46,11 +46,13 @@ def get_nlu() -> Nlu:
             return _instance
         from nlu.engine import train_dir
 
-        digest = model_store.data_hash()
-        model = model_store.load(digest)
+        extra = model_store.extra_dirs()
+        digest = model_store.data_hash(extra=extra)
+        models = model_store.models_dir_for(extra)
+        model = model_store.load(digest, models)
         if model is None:
-            model = train_dir(model_store.DATA_DIR, digest)
-            model_store.save(model, digest)
+            model = train_dir(model_store.DATA_DIR, digest, extra)
+            model_store.save(model, digest, models)
         _instance = model
         return model
 

@@ -25,10 +25,11 @@ def train() -> None:
     import nlu
     from nlu.engine import train_dir
 
-    digest = model_store.data_hash()
+    extra = model_store.extra_dirs()
+    digest = model_store.data_hash(extra=extra)
     started = time.perf_counter()
-    model = train_dir(model_store.DATA_DIR, digest)
-    path = model_store.save(model, digest)
+    model = train_dir(model_store.DATA_DIR, digest, extra)
+    path = model_store.save(model, digest, model_store.models_dir_for(extra))
     nlu.reset()
     seconds = time.perf_counter() - started
     size = path.stat().st_size / 1_000_000

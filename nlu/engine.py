@@ -104,7 +104,10 @@ def train(
     )
 
 
-def train_dir(data_dir: Path, data_hash: str = "") -> Nlu:
-    """Train on every Rasa file below `data_dir`."""
-    return train(load_dir(data_dir), data_hash=data_hash)
+def train_dir(data_dir: Path, data_hash: str = "", extra: tuple[Path, ...] = ()) -> Nlu:
+    """Train on every Rasa file below `data_dir` and the `extra` directories."""
+    data = load_dir(data_dir)
+    for directory in extra:
+        data.merge(load_dir(directory))
+    return train(data, data_hash=data_hash)
 

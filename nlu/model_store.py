@@ -25,11 +25,30 @@ DATA_DIR = PACKAGE_DIR / "data"
 MODELS_DIR = PACKAGE_DIR / "models"
 
 
-def data_hash(data_dir: Path = DATA_DIR) -> str:
-    """A stable hash of all YAML files below `data_dir`, the pipeline code and version."""
+def extra_dirs() -> tuple[Path, ...]:
+    """EXTRA_NLU_DIR (training data from `stadtbot rasa import`), if set."""
+    from bot.core.settings import get_settings
+
+    extra = get_settings().extra_nlu_dir
+    return (Path(extra),) if extra else ()
+
+
+def models_dir_for(extra: tuple[Path, ...]) -> Path:
+    """Where the model of this data lives: with extra data, next to it, so the model of
+    Stadtbot's own data (which `save` would otherwise replace) stays."""
+    return extra[0] / ".models" if extra else MODELS_DIR
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    return sorted([*root.rglob("*.yml"), *root.rglob("*.yaml")])
+
+
+def data_hash(data_dir: Path = DATA_DIR, extra: tuple[Path, ...] = ()) -> str:
+    """A stable hash of all YAML files below `data_dir` and the `extra` directories, the
+    pipeline code and version."""
     digest = hashlib.sha256(MODEL_VERSION.encode())
-    files = sorted([*data_dir.rglob("*.yml"), *data_dir.rglob("*.yaml")])
-    for root, path in [(data_dir, p) for p in files] + [(PACKAGE_DIR, p) for p in _code_files()]:
+    files = [(root, p) for root in (data_dir, *extra) for p in _yaml_files(root)]
+    for root, path in files + [(PACKAGE_DIR, p) for p in _code_files()]:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

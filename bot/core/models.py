@@ -30,7 +30,6 @@ class Contact(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     language: str | None = Field(default=None, max_length=5)
     language_locked: bool = False  # set once a confident detection or an explicit choice
-    consent_broadcasts: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     last_inbound_at: datetime | None = None
 
@@ -79,7 +78,8 @@ class Outbox(SQLModel, table=True):
     channel: str = Field(max_length=20)
     recipient: str = Field(max_length=128)
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", max_length=16)  # pending/sending/sent/failed/held
+    status: str = Field(default="pending", max_length=16)  # pending/sending/sent/failed/held;
+    # a broadcast's rows also paused/cancelled
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = None
@@ -87,3 +87,6 @@ class Outbox(SQLModel, table=True):
     provider_status: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    # Claim order: conversation replies (0) before urgent (1) and other broadcasts (2).
+    priority: int = 0
+    broadcast_id: int | None = None  # set on a broadcast's rows (bot/broadcasts)

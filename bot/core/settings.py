@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     default_language: str = "de"
     flow_expiry_minutes: int = 60
+    # Flows and NLU data brought in by `stadtbot rasa import` (directories; empty: none).
+    extra_flows_dir: str = ""
+    extra_nlu_dir: str = ""
     teams_file: str = ""  # staff teams, routing and office hours; empty: bot/teams.yaml
     max_message_chars: int = 4000
     # /readyz fails when a due outbox row has waited longer than this (0: never).

@@ -16,6 +16,7 @@ from actions import hours
 from actions.models import Merchant
 from bot.core.models import Contact
 from bot.core.settings import Settings
+from bot.core.subscriptions import ConsentRecord, Subscription
 
 REFERENCE = re.compile(r"AH-\d{4}-\d{6}")
 
@@ -93,7 +94,7 @@ def test_redeem_from_a_shop_qr_code_with_too_high_an_amount_then_cancel(chat, cl
     refused = web.send("60 Euro")
     assert refused.startswith("Dafür reicht das Guthaben nicht: noch 50,00 €.")
     assert web.send("20 €").endswith("mit dem Gutschein AHS-DEMO-0003 bezahlen?\n• Betrag: 20,00 €")
-    assert web.send("stopp") == "In Ordnung, ich habe den Vorgang abgebrochen."
+    assert web.send("abbrechen") == "In Ordnung, ich habe den Vorgang abgebrochen."
     assert "noch 50,00 € Guthaben" in web.send(
         "Wie viel Guthaben hat mein Gutschein AHS-DEMO-0003?"
     )
@@ -208,21 +209,29 @@ def test_information_flows_in_three_languages(chat) -> None:
     )
 
 
-def test_subscribe_and_unsubscribe_set_broadcast_consent(chat, client) -> None:
+def test_subscribe_and_unsubscribe_keep_subscriptions_and_their_proof(chat, client) -> None:
     web = chat("de")
-    assert web.send("Ich möchte Neuigkeiten abonnieren").startswith("Sie bekommen ab jetzt")
+    assert web.send("Ich möchte Neuigkeiten abonnieren").startswith("Zu welchem Thema")
+    assert web.send("Baustellen").startswith("Für ganz Ahaus oder nur für einen Ortsteil?")
+    summary = web.send("Wessum")
+    assert "• Thema: Verkehr & Baustellen\n• Ortsteil: Wessum" in summary
+    assert web.send("ja").startswith("Abonniert ✅ Verkehr & Baustellen (Wessum)")
     engine = client.app.state.engine
     with Session(engine.db) as session:
         contact = session.exec(
             select(Contact).where(Contact.channel_user_id == web.session_id)
         ).one()
-        assert contact.consent_broadcasts is True
-    assert web.send("Keine Nachrichten mehr bitte").startswith("Erledigt")
+        subs = session.exec(select(Subscription).where(Subscription.contact_id == contact.id))
+        assert [(s.topic, s.district) for s in subs] == [("verkehr", "wessum")]
+    assert "• Verkehr & Baustellen (Wessum)" in web.send("Einstellungen")
+    assert web.send("Keine Nachrichten mehr bitte").startswith("Abbestellt: Verkehr")
     with Session(engine.db) as session:
-        contact = session.exec(
-            select(Contact).where(Contact.channel_user_id == web.session_id)
-        ).one()
-        assert contact.consent_broadcasts is False
+        assert session.exec(select(Subscription)).all() == []
+        records = session.exec(select(ConsentRecord).order_by(ConsentRecord.id)).all()
+    assert [(r.action, r.topic, r.channel, r.source) for r in records] == [
+        ("subscribe", "verkehr", "web", "chat"), ("withdraw", "verkehr", "web", "chat"),
+    ]
+    assert records[0].wording.startswith(summary.split("\n1. ")[0])
 
 
 def test_delete_my_data_hands_over_to_staff(chat) -> None:

@@ -19,8 +19,6 @@ from fastapi.testclient import TestClient
 from actions.demo import load_demo
 from api.app import create_app
 from bot.core.db import make_engine, transaction
-from bot.runtime import build_engine
-from flows.dialogue import DEFINITIONS_DIR
 from tests.e2e.conftest import WebChat
 
 REFERENCE = re.compile(r"AH-\d{4}-\d{6}")
@@ -31,16 +29,17 @@ LIBRARY_CARD = Path(__file__).with_name("library_card.yaml")
 
 @pytest.fixture
 def client(sqlite_url: str, settings_for, tmp_path: Path) -> Iterator[TestClient]:
-    """The app over the shipped flows plus a folder holding only `library_card.yaml`."""
+    """The app over the shipped flows plus a folder (EXTRA_FLOWS_DIR) holding only
+    `library_card.yaml`."""
     city = tmp_path / "city_services"
     city.mkdir()
     shutil.copy(LIBRARY_CARD, city / "library_card.yaml")
-    settings = settings_for(sqlite_url)
+    settings = settings_for(sqlite_url, extra_flows_dir=str(city))
     db = make_engine(sqlite_url)
     with transaction(db) as session:
         load_demo(session)
-    engine = build_engine(settings, db=db, flow_dirs=(DEFINITIONS_DIR, city))
-    with TestClient(create_app(settings, engine=engine)) as test_client:
+    db.dispose()
+    with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 

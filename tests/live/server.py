@@ -16,6 +16,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120  # the first start may train the NLU model
+STADTBOT = [sys.executable, "-m", "bot"]
 
 
 def free_port() -> int:
@@ -31,28 +32,31 @@ def running_server(database_url: str, *, demo: bool = False, **env: str) -> Iter
     On exit the server gets SIGTERM and must stop cleanly within ten seconds.
     """
     port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        **env,
-    }
-    stadtbot = [sys.executable, "-m", "bot"]
+    environment = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), **env}
     if demo:
         subprocess.run(
-            [*stadtbot, "demo", "load"], env=environment, cwd=ROOT, check=True, capture_output=True
+            [*STADTBOT, "demo", "load"], env=environment, cwd=ROOT, check=True, capture_output=True
         )
+    with running_command(["serve"], port, environment) as base:
+        yield base
+
+
+@contextmanager
+def running_command(
+    args: list[str], port: int, env: dict[str, str], health_path: str = "/healthz"
+) -> Iterator[str]:
+    """Run `stadtbot ARGS` serving on 127.0.0.1:`port` until the block ends, once
+    `health_path` answers; SIGTERM must stop it within 15 seconds."""
     process = subprocess.Popen(
-        [*stadtbot, "serve"],
-        env=environment,
+        [*STADTBOT, *args],
+        env={**env, "HOST": "127.0.0.1"},
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process)
+        wait_until_healthy(base, process, path=health_path)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
@@ -60,20 +64,21 @@ def running_server(database_url: str, *, demo: bool = False, **env: str) -> Iter
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-            raise AssertionError("stadtbot serve did not stop within 15 s of SIGTERM") from None
+            message = f"stadtbot {args[0]} did not stop within 15 s of SIGTERM"
+            raise AssertionError(message) from None
 
 
 def wait_until_healthy(
-    base: str, process: subprocess.Popen, seconds: float = STARTUP_SECONDS
+    base: str, process: subprocess.Popen, seconds: float = STARTUP_SECONDS, path: str = "/healthz"
 ) -> None:
-    """Poll /healthz until it answers; fail early with the output if the process died."""
+    """Poll `path` until it answers; fail early with the output if the process died."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise AssertionError(f"server exited with {process.returncode}:\n{output[-3000:]}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
