@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from actions.demo import load_demo
-from api.app import create_app
-from bot.core.db import make_engine, transaction
 from tests.e2e.conftest import WebChat
 
 REFERENCE = re.compile(r"AH-\d{4}-\d{6}")
@@ -28,19 +25,12 @@ LIBRARY_CARD = Path(__file__).with_name("library_card.yaml")
 
 
 @pytest.fixture
-def client(sqlite_url: str, settings_for, tmp_path: Path) -> Iterator[TestClient]:
-    """The app over the shipped flows plus a folder (EXTRA_FLOWS_DIR) holding only
-    `library_card.yaml`."""
+def app_settings(tmp_path: Path) -> dict[str, Any]:
+    """The shipped flows plus a folder (EXTRA_FLOWS_DIR) holding only `library_card.yaml`."""
     city = tmp_path / "city_services"
     city.mkdir()
     shutil.copy(LIBRARY_CARD, city / "library_card.yaml")
-    settings = settings_for(sqlite_url, extra_flows_dir=str(city))
-    db = make_engine(sqlite_url)
-    with transaction(db) as session:
-        load_demo(session)
-    db.dispose()
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    return {"extra_flows_dir": str(city)}
 
 
 @pytest.mark.parametrize(
