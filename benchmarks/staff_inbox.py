@@ -197,6 +197,13 @@ def live(client: httpx.Client, base: str, sessions: list[str], loads: int) -> li
     stop = threading.Event()
 
     def listen() -> None:
+        try:
+            read_events()
+        except httpx.HTTPError:
+            if not stop.is_set():
+                raise
+
+    def read_events() -> None:
         with client.stream("GET", "/api/staff/events", timeout=None) as stream:
             ready.set()
             event = None

@@ -16,6 +16,7 @@ Errors (`InboxError` and below):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -156,6 +157,7 @@ REASONS = {
 }
 
 
+@lru_cache(maxsize=512)
 def reason_text(reason: str) -> str:
     """The handoff's reason in the inbox's German."""
     if reason in REASONS:
@@ -169,14 +171,33 @@ def reason_text(reason: str) -> str:
     return reason
 
 
+_QUEUE_COLUMNS = (
+    Handoff.id,
+    Handoff.conversation_id,
+    Handoff.team,
+    Handoff.status,
+    Handoff.reason,
+    Handoff.language,
+    Handoff.assignee,
+    Handoff.created_at,
+    Conversation.mode,
+    Conversation.message_count,
+    Conversation.last_inbound_at,
+    Contact.channel,
+    Contact.language.label("contact_language"),  # type: ignore[attr-defined]
+    Contact.name,
+)
+
+
 def queue(
     session: Session, access: Access, teams: Teams, status: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
     """Chats with staff the login may read: waiting first (longest wait on top), then open;
-    `status=closed` lists the most recently closed."""
+    `status=closed` lists the most recently closed. Plain columns, no ORM objects: the
+    queue of a busy office has hundreds of rows and is reloaded on every change."""
     wanted = [status] if status else ["waiting", "open"]
     query = (
-        select(Handoff, Conversation, Contact)
+        select(*_QUEUE_COLUMNS)
         .join(Conversation, Conversation.id == Handoff.conversation_id)  # type: ignore[arg-type]
         .join(Contact, Contact.id == Conversation.contact_id)  # type: ignore[arg-type]
         .where(Handoff.status.in_(wanted), Handoff.team.in_(list(access.teams)))  # type: ignore[attr-defined]
@@ -185,8 +206,27 @@ def queue(
         query = query.order_by(Handoff.closed_at.desc())  # type: ignore[union-attr]
     else:
         query = query.order_by((Handoff.status == "waiting").desc(), Handoff.created_at)  # type: ignore[arg-type]
-    rows = session.exec(query.limit(limit)).all()
-    return [summary(conv, contact, handoff, teams) for handoff, conv, contact in rows]
+    names = {key: team.name("de") for key, team in teams.teams.items()}
+    return [
+        {
+            "id": r.conversation_id,
+            "channel": r.channel,
+            "language": r.language or r.contact_language,
+            "status": r.status,
+            "team": r.team,
+            "assignee": r.assignee,
+            "waiting_since": r.created_at,
+            "reason": r.reason,
+            "reason_text": reason_text(r.reason),
+            "team_name": names.get(r.team),
+            "name": r.name,
+            "mode": r.mode,
+            "message_count": r.message_count,
+            "last_inbound_at": r.last_inbound_at,
+            "handoff_id": r.id,
+        }
+        for r in session.execute(query.limit(limit)).all()
+    ]
 
 
 def _load(
@@ -215,8 +255,8 @@ def _lock(session: Session, conversation_id: int) -> None:
 
 def transcript_lines(session: Session, conversation_id: int) -> list[dict[str, Any]]:
     """The newest TRANSCRIPT_LIMIT lines, oldest first, with the bot's understanding."""
-    rows = session.exec(
-        select(Message)
+    rows = session.execute(
+        select(*_LINE_COLUMNS)
         .where(Message.conversation_id == conversation_id)
         .order_by(Message.id.desc())  # type: ignore[union-attr]
         .limit(TRANSCRIPT_LIMIT)
@@ -224,7 +264,19 @@ def transcript_lines(session: Session, conversation_id: int) -> list[dict[str, A
     return [message_line(m) for m in reversed(rows)]
 
 
-def message_line(message: Message) -> dict[str, Any]:
+_LINE_COLUMNS = (
+    Message.id,
+    Message.conversation_id,
+    Message.direction,
+    Message.author,
+    Message.text,
+    Message.payload,
+    Message.data,
+    Message.created_at,
+)
+
+
+def message_line(message: Any) -> dict[str, Any]:
     """A transcript line for staff: SPEC's fields, plus buttons, image and kind."""
     understood = message.direction == "in" and bool(message.text)
     intent = (message.data.get("parse") or {}).get("intent") or {} if understood else {}
@@ -479,9 +531,7 @@ def close(session: Session, conversation_id: int, access: Access, teams: Teams) 
     conversation.updated_at = utcnow()
     session.add(conversation)
     lang = handoff.language or contact.language or "de"
-    enqueue(
-        session, contact, rating_question(lang), kind="staff", conversation_id=conversation.id
-    )
+    enqueue(session, contact, rating_question(lang), kind="staff", conversation_id=conversation.id)
 
 
 def _ensure_not_someone_elses(handoff: Handoff, access: Access) -> None:
