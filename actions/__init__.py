@@ -6,6 +6,7 @@ from actions import (  # noqa: F401
     info,
     merchants,
     office,
+    privacy,
     subscriptions,
     vouchers,
     waste,

@@ -10,8 +10,9 @@ reference and hears about every status change of the original.
 Actions (params → result keys):
 
 - `cases.submit` {service, fields: {…}, location?: {lat, lon}, category?} →
-  {reference, service, status, linked, linked_reference, next_step, expected_days,
-  created_at}
+  {reference, service, status, team, linked, linked_reference, next_step, expected_days,
+  created_at}; what is checked per service comes from its YAML file
+  (`actions/service_rules.py`)
 - `cases.status` {reference} → {reference, service, status, message, updated_at,
   history: [{status, message, at}], linked_reference}
 - `cases.my_cases` {} → {cases: [{reference, service, status, updated_at}]}
@@ -33,10 +34,10 @@ from typing import Any
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
-from actions import notify, places, waste
+from actions import notify, places, service_rules
 from actions.geo import haversine_m, valid_coordinates
 from actions.models import CASE_STATUSES, OPEN_CASE_STATUSES, CaseCounter, CaseEvent, CityCase
-from actions.params import as_date, as_float, invalid, required
+from actions.params import as_float, invalid, required
 from actions.registry import ActionContext, ActionError, action
 from bot.core.db import insert_ignore
 from bot.core.models import Contact
@@ -46,17 +47,9 @@ REFERENCE = re.compile(r"^AH-?(\d{4})-?(\d{1,6})$")
 REPORT_CATEGORIES = ("pothole", "streetlight", "dumping", "bin", "graffiti", "fallen_tree", "other")
 DUPLICATE_RADIUS_M = 30.0
 MAX_FIELDS_BYTES = 20_000
-# German licence plate: district code, letters, number, optional E (electric) / H (historic).
-PLATE = re.compile(r"^[A-ZÄÖÜ]{1,3}[- ]?[A-Z]{1,2}[- ]?[1-9]\d{0,3}[EH]?$")
-# What happens next, per service: a code the flows phrase, and typical days to decide.
-NEXT_STEPS = {
-    "bulky_waste": ("pickup_scheduled", 0),
-    "citizens_office_appointment": ("come_to_appointment", 0),
-    "dog_registration": ("tax_notice_by_post", 14),
-    "residents_parking_permit": ("permit_by_post", 10),
-    "change_of_address": ("confirmation_by_post", 7),
-    "report_issue": ("inspection", 5),
-}
+# Reports of defects are cases too, but not a service: the Bauhof inspects them.
+REPORT = "report_issue"
+REPORT_RULES = service_rules.ServiceRules(team="bauhof", next_step="inspection", expected_days=5)
 
 
 def next_reference(session: Session, year: int) -> str:
@@ -107,40 +100,17 @@ def _location(params: dict[str, Any]) -> tuple[float, float] | None:
     return lat, lon
 
 
-def _street_of(fields: dict[str, Any]) -> places.Street | None:
-    if not fields.get("street"):
-        return None
-    street = places.find_street(str(fields["street"]))
-    if street is None:
-        raise ActionError("unknown_street", value=str(fields["street"])[:60])
-    fields["street"] = street.name
-    fields["district"] = street.district
-    return street
+def _street_of(ctx: ActionContext, fields: dict[str, Any]) -> places.Street | None:
+    """The report's street, checked like an application's (`known_street`)."""
+    return service_rules.known_street(ctx, fields, "street") if fields.get("street") else None
 
 
-def _validate_service(ctx: ActionContext, service: str, fields: dict[str, Any]) -> None:
-    """Checks the backend owns for some services; others are the flow's validation."""
-    if service == "bulky_waste":
-        street = _street_of(fields)
-        if street is None:
-            raise ActionError("missing_param", param="fields.street")
-        items = fields.get("items") or []
-        count = len(items) if isinstance(items, list) else len(str(items).split(","))
-        if count > waste.max_items():
-            raise ActionError("too_many_items", max_items=waste.max_items())
-        wanted = as_date(required(fields, "preferred_date"), "preferred_date")
-        dates = waste.pickup_days(street.district, ctx.now.date())
-        if wanted not in dates:
-            raise ActionError("not_a_pickup_day", dates=[d.isoformat() for d in dates])
-        fields["preferred_date"] = wanted.isoformat()
-    elif service == "residents_parking_permit":
-        plate = str(required(fields, "licence_plate")).strip().upper()
-        if not PLATE.match(plate):
-            raise ActionError("invalid_plate", value=plate[:20])
-        fields["licence_plate"] = plate
-        _street_of(fields)
-    elif service in {"dog_registration", "change_of_address"}:
-        _street_of(fields)
+def _service_rules(service: str) -> service_rules.ServiceRules:
+    """The rules of a service citizens apply for with `cases.submit`, or `unknown_service`."""
+    rules = service_rules.rules_for(service)
+    if rules is None or not rules.submit:
+        raise ActionError("unknown_service", value=service[:50])
+    return rules
 
 
 def _find_duplicate(
@@ -199,43 +169,44 @@ def submit(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Submit an application or a report; reports near an identical open one are linked.
 
     params {service, fields, location?: {lat, lon}, category?} → {reference, service,
-    status, linked, linked_reference, next_step, expected_days, created_at}.
+    status, team, linked, linked_reference, next_step, expected_days, created_at}.
     """
     service = str(required(params, "service")).strip().lower()
-    if not SERVICE_ID.match(service) or service == "citizens_office_appointment":
+    if not SERVICE_ID.match(service):
         raise ActionError("unknown_service", value=service[:50])
+    rules = REPORT_RULES if service == REPORT else _service_rules(service)
     fields = _fields(params)
     point = _location(params)
     columns: dict[str, Any] = {}
     original: CityCase | None = None
-    if service == "report_issue":
+    if service == REPORT:
         category = str(params.get("category") or fields.get("category") or "").strip().lower()
         if category not in REPORT_CATEGORIES:
             raise ActionError(
                 "unknown_category", value=category[:30], known=list(REPORT_CATEGORIES)
             )
-        street = _street_of(fields)
+        street = _street_of(ctx, fields)
         key = places.address_key(street, str(fields.get("house_number", ""))) if street else None
         if point is None and street is None:
             raise ActionError("location_required")
         original = _find_duplicate(ctx.session, category, point, key)
         columns.update(category=category, address_key=key)
     else:
-        _validate_service(ctx, service, fields)
+        service_rules.apply(ctx, rules, fields)
     if point:
         columns.update(lat=point[0], lon=point[1])
     if original is not None:
         columns.update(linked_to_id=original.id, status=original.status)
     case = create_case(ctx, service, fields, **columns)
-    step, days = NEXT_STEPS.get(service, ("review", 14))
     return {
         "reference": case.reference,
         "service": service,
         "status": case.status,
+        "team": rules.team,
         "linked": original is not None,
         "linked_reference": original.reference if original else None,
-        "next_step": "already_reported" if original else step,
-        "expected_days": days,
+        "next_step": "already_reported" if original else rules.next_step,
+        "expected_days": rules.expected_days,
         "created_at": ctx.now.isoformat(),
     }
 

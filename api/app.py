@@ -22,6 +22,7 @@ from api.routes import (
     login,
     merchant,
     nlu,
+    privacy,
     qr,
     staff,
     staff_admin,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
-        merchant, cases, broadcasts,
+        merchant, cases, broadcasts, privacy,
     )
     for module in routers:
         app.include_router(module.router)

@@ -306,14 +306,14 @@ def limited(args: argparse.Namespace) -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-migrate"],
         env={**os.environ, "DATABASE_URL": url, **env}, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=open(log_dir / "serve.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
     )
     workers = start_workers(url, args.workers, env)
-    wait_healthy(app_url)
-    time.sleep(args.warmup)
-    replier = Replier(app_url, log_dir, env, fraction=0.10, window=120.0)
-    replier.start()
+    replier = Replier(app_url, log_dir, env, fraction=0.10, window=args.reply_window)
     try:
+        wait_healthy(app_url)
+        time.sleep(args.warmup)
+        replier.start()
         t0 = time.time()
         broadcast_id, materialise = start_broadcast(url, list(counts))
         while open_rows(url, broadcast_id):
@@ -366,7 +366,7 @@ def max_rate(sends: list[tuple[float, str]]) -> int:
 def wait_healthy(base: str) -> None:
     import httpx
 
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
@@ -374,7 +374,7 @@ def wait_healthy(base: str) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    sys.exit("app did not come up")
+    raise SystemExit("app did not come up")
 
 
 class Replier:
@@ -510,6 +510,7 @@ def main() -> None:
     b.add_argument("--seconds", type=float, default=150.0)
     b.add_argument("--workers", type=int, default=2)
     b.add_argument("--warmup", type=float, default=15.0)
+    b.add_argument("--reply-window", type=float, default=120.0, help="seconds")
     args = parser.parse_args()
     (unlimited if args.mode == "unlimited" else limited)(args)
 

@@ -165,12 +165,12 @@ def _free_port() -> int:
 class Process:
     """A server subprocess on a free port; stopped by its own pid."""
 
-    def __init__(self, kind: str, workers: int = 1, env: dict | None = None) -> None:
+    def __init__(self, kind: str, workers: int = 1, env: dict | None = None,
+                 script: Path = Path(__file__).resolve()) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "_serve", kind, str(self.port),
-             str(workers)],
+            [sys.executable, str(script), "_serve", kind, str(self.port), str(workers)],
             env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
         )
 

@@ -24,6 +24,7 @@ from bot.broadcasts.consent import apply_consent
 from bot.channels.payloads import choice_in
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
+from bot.core.fastsql import Driver
 from bot.core.messages import InboundMessage, Reply
 from bot.core.models import utcnow
 from bot.core.outbox import enqueue
@@ -37,7 +38,6 @@ from bot.persistence import (
     record_inbound,
     replies_to,
     save_turn,
-    set_fields,
     set_message_data,
 )
 from bot.ratings import rating_turn
@@ -114,7 +114,8 @@ class Engine:
         parse = self._parse(text, hint, now_local)  # outside the lock: the NLU is pure
 
         with transaction(self.db) as session:
-            turn = lock_turn(session, inbound)
+            sql = Driver(session)
+            turn = lock_turn(sql, inbound)
             if inbound.provider_message_id and turn.earlier_id is not None:
                 return Handled(
                     turn.contact_id,
@@ -128,13 +129,14 @@ class Engine:
                     inbound = inbound.model_copy(update={"payload": choice.payload})
             if turn.contact.language != hint:  # the contact's language changed meanwhile
                 parse = self._parse(text, turn.contact.language, now_local)
-            handled = self._run(session, turn, inbound, text, parse, now_local)
+            handled = self._run(session, sql, turn, inbound, text, parse, now_local)
         self._remember_language(sender, turn.contact.language)
         return handled
 
     def _run(
         self,
         session: Session,
+        sql: Driver,
         turn: Locked,
         inbound: InboundMessage,
         text: str,
@@ -145,7 +147,7 @@ class Engine:
         staff or being rated, the handoff's side of it) and store what it did."""
         contact, conversation = turn.contact, turn.conversation
         incoming_data = _inbound_data(inbound, parse)
-        incoming_id = record_inbound(session, turn, inbound, text, incoming_data)
+        incoming_id = record_inbound(sql, turn, inbound, text, incoming_data)
         lang = reply_language(contact, parse, inbound.language_hint, self.settings.default_language)
         if conversation.mode != "bot":
             # With staff (silent unless "zurück zum Bot") or rating the chat.
@@ -153,10 +155,10 @@ class Engine:
                 session, self.teams, conversation_id=turn.conversation_id,
                 mode=conversation.mode, text=text, payload=inbound.payload, lang=lang,
             )
-            set_fields(conversation, mode=side.mode)
+            conversation.mode = side.mode
             if not side.to_bot:
                 replies = self._apply(
-                    session, turn, incoming_id, incoming_data, side.events,
+                    session, sql, turn, incoming_id, incoming_data, side.events,
                     dict(conversation.state), now_local,
                 )
                 return Handled(turn.contact_id, turn.conversation_id, replies)
@@ -176,7 +178,9 @@ class Engine:
         state, events = self.dialogue.respond(
             dict(conversation.state), dialogue_turn, EngineServices(ctx)
         )
-        replies = self._apply(session, turn, incoming_id, incoming_data, events, state, now_local)
+        replies = self._apply(
+            session, sql, turn, incoming_id, incoming_data, events, state, now_local
+        )
         return Handled(turn.contact_id, turn.conversation_id, replies)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
@@ -199,6 +203,7 @@ class Engine:
     def _apply(
         self,
         session: Session,
+        sql: Driver,
         turn: Locked,
         incoming_id: int,
         incoming_data: dict[str, Any],
@@ -214,9 +219,9 @@ class Engine:
         promises: list[Reply] = []
         for event in events:
             if isinstance(event, LanguageChanged):
-                set_fields(contact, language=event.language, language_locked=True)
+                contact.language, contact.language_locked = event.language, True
             elif isinstance(event, HandoffRequested):
-                set_fields(conversation, mode=HUMAN)
+                conversation.mode = HUMAN
                 promises += escalate(
                     session, self.teams, conversation_id=turn.conversation_id,
                     channel=contact.channel,
@@ -240,9 +245,9 @@ class Engine:
                     ranking=event.ranking,
                 )
         data["events"] = [e.as_dict() for e in events if not isinstance(e, ReplySent)]
-        set_message_data(session, incoming_id, data)
-        set_fields(conversation, state=state)
-        save_turn(session, turn)
+        set_message_data(sql, incoming_id, data)
+        conversation.state = state
+        save_turn(sql, turn)
         return [
             SentReply(
                 enqueue(

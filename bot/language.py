@@ -8,9 +8,8 @@ another language switches a locked contact, because that person clearly changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from bot.core.models import Contact
 from bot.core.settings import LANGUAGES
 
 LOCK_CONFIDENCE = 0.9
@@ -18,7 +17,14 @@ SWITCH_CONFIDENCE = 0.98
 SWITCH_MIN_WORDS = 4
 
 
-def reply_language(contact: Contact, parse: dict[str, Any], hint: str | None, default: str) -> str:
+class Speaker(Protocol):
+    """A contact's language fields (the table model or the engine's turn value)."""
+
+    language: str | None
+    language_locked: bool
+
+
+def reply_language(contact: Speaker, parse: dict[str, Any], hint: str | None, default: str) -> str:
     """Decide the reply language and update `contact.language` / `language_locked`."""
     if hint in LANGUAGES:
         _lock(contact, hint)  # type: ignore[arg-type]
@@ -39,6 +45,6 @@ def reply_language(contact: Contact, parse: dict[str, Any], hint: str | None, de
     return contact.language or default
 
 
-def _lock(contact: Contact, language: str) -> None:
+def _lock(contact: Speaker, language: str) -> None:
     contact.language = language
     contact.language_locked = True

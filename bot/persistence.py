@@ -5,8 +5,10 @@ locks the conversation row (PostgreSQL `FOR UPDATE`; on SQLite `BEGIN IMMEDIATE`
 serialises writers), and finds an earlier delivery of the same provider message (dedupe).
 `record_inbound` writes the citizen's transcript line, `save_turn` the contact's and the
 conversation's new state, `replies_to` reads back what an earlier delivery answered.
-Everything runs in the caller's transaction, with prebuilt Core statements where the
-turn is hot; the engine's pipeline (`bot.engine`) only calls these.
+Everything runs in the caller's transaction. These statements run for every message,
+so they are hand-written and go straight to the driver (`bot.core.fastsql`); the turn
+holds its contact and conversation as plain values (`TurnContact`, `TurnConversation`),
+not ORM instances.
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from bot.core.db import insert_ignore
+from bot.core.fastsql import Driver, Sql
 from bot.core.messages import InboundMessage, Reply
-from bot.core.models import Contact, Conversation, Message, Outbox, utcnow
+from bot.core.models import Message, utcnow
 from bot.core.outbox import insert_message
 
 # Channels with WhatsApp's 24-hour rule; messages held outside it are released on contact.
@@ -37,77 +37,87 @@ class SentReply:
     reply: Reply
 
 
+@dataclass
+class TurnContact:
+    """The sender's contact row as the turn reads and changes it."""
+
+    id: int
+    channel: str
+    channel_user_id: str
+    name: str | None
+    language: str | None
+    language_locked: bool
+    last_inbound_at: datetime | None = None
+
+
+@dataclass
+class TurnConversation:
+    """The sender's conversation row as the turn reads and changes it."""
+
+    id: int
+    mode: str
+    state: dict[str, Any]
+    message_count: int
+    last_inbound_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class Locked:
     """The sender's contact and conversation, locked for this turn."""
 
-    contact: Contact
-    conversation: Conversation
+    contact: TurnContact
+    conversation: TurnConversation
     earlier_id: int | None  # transcript id of an earlier delivery of the same message
+    held: bool  # outbox rows wait for WhatsApp's window (as far as the lock query saw)
 
     @property
     def contact_id(self) -> int:
-        assert self.contact.id is not None
         return self.contact.id
 
     @property
     def conversation_id(self) -> int:
-        assert self.conversation.id is not None
         return self.conversation.id
 
 
-def lock_turn(session: Session, inbound: InboundMessage) -> Locked:
-    """The sender's contact and conversation, the conversation row locked so its turns
-    never interleave, and the id of an earlier delivery of the same provider message,
-    in one query. A first message creates contact and conversation, safe against
-    concurrent firsts (INSERT … ON CONFLICT DO NOTHING, then read again under the lock).
-    """
+def lock_turn(sql: Driver, inbound: InboundMessage) -> Locked:
+    """The sender's contact and conversation, locked so its turns never interleave, and
+    the id of an earlier delivery of the same provider message, in one query. A first
+    message creates contact and conversation, safe against concurrent firsts
+    (INSERT … ON CONFLICT DO NOTHING, then read again under the lock)."""
     params = {
         "channel": inbound.channel,
         "sender": inbound.sender_id,
         "pmid": inbound.provider_message_id,
     }
-    found = session.exec(_LOCK_CONTACT, params=params).first()  # type: ignore[call-overload]
-    if found is None:
-        _create_contact(session, inbound)
-        found = session.exec(_LOCK_CONTACT, params=params).one()  # type: ignore[call-overload]
-    contact, conversation, earlier_id = found
-    if inbound.provider_message_id and session.get_bind().dialect.name != "sqlite":
-        # PostgreSQL: the lock query's snapshot predates a wait for the row lock,
-        # so a redelivery committed meanwhile is only seen by a new statement.
-        earlier_id = session.exec(  # type: ignore[call-overload]
-            _EARLIER_DELIVERY_ROW,
-            params={"channel": inbound.channel, "pmid": inbound.provider_message_id},
-        ).first()
-    return Locked(contact, conversation, earlier_id)
+    row = sql.execute(_LOCK, params).fetchone()
+    if row is None:
+        _create_contact(sql, inbound)
+        row = sql.execute(_LOCK, params).fetchone()
+    (cid, name, language, locked, vid, mode, state, count, earlier_id, held) = row
+    if sql.postgres:
+        # The lock query's snapshot predates a wait for the row lock: a redelivery, a
+        # held message or the contact's changes by the turn we waited for, committed
+        # meanwhile, are only seen by a new statement.
+        name, language, locked, earlier_id = sql.execute(
+            _RECHECK, {**params, "id": cid}
+        ).fetchone()
+        held = True  # release_held's UPDATE finds out
+    contact = TurnContact(cid, inbound.channel, inbound.sender_id, name, language, bool(locked))
+    conversation = TurnConversation(vid, mode, sql.read_json(state), count)
+    return Locked(contact, conversation, earlier_id, bool(held))
 
 
-def _create_contact(session: Session, inbound: InboundMessage) -> None:
-    insert_ignore(
-        session,
-        Contact,
-        {
-            "channel": inbound.channel,
-            "channel_user_id": inbound.sender_id,
-            "language_locked": False,
-            "created_at": utcnow(),
-        },
+def _create_contact(sql: Driver, inbound: InboundMessage) -> None:
+    now = sql.time(utcnow())
+    sql.execute(
+        _INSERT_CONTACT,
+        {"channel": inbound.channel, "sender": inbound.sender_id, "now": now},
     )
-    contact_id = session.exec(
-        select(Contact.id).where(
-            Contact.channel == inbound.channel, Contact.channel_user_id == inbound.sender_id
-        )
-    ).one()
-    insert_ignore(
-        session,
-        Conversation,
-        {
-            "contact_id": contact_id,
-            "mode": "bot",
-            "state": {},
-            "message_count": 0,
-            "updated_at": utcnow(),
-        },
+    sql.execute(
+        _INSERT_CONVERSATION,
+        {"channel": inbound.channel, "sender": inbound.sender_id, "now": now,
+         "state": sql.json({})},
     )
 
 
@@ -120,12 +130,13 @@ def replies_to(session: Session, incoming_id: int) -> list[SentReply]:
 
 
 def record_inbound(
-    session: Session, turn: Locked, inbound: InboundMessage, text: str, data: dict[str, Any]
+    sql: Driver, turn: Locked, inbound: InboundMessage, text: str, data: dict[str, Any]
 ) -> int:
     """Write the citizen's transcript line and count it on the locked rows; on WhatsApp
     channels release what was held for the 24-hour window. Returns the line's id."""
+    now = utcnow()
     incoming_id = insert_message(
-        session,
+        sql,
         conversation_id=turn.conversation_id,
         direction="in",
         channel=inbound.channel,
@@ -134,114 +145,92 @@ def record_inbound(
         payload=inbound.payload,
         data=data,
         author="citizen",
+        created_at=now,
     )
-    now = utcnow()
-    if inbound.channel in WINDOW_CHANNELS:
-        _release_held(session, turn.contact_id, now)
+    if inbound.channel in WINDOW_CHANNELS and turn.held:
+        sql.execute(
+            _RELEASE_HELD,
+            {"contact_id": turn.contact_id, "since": sql.time(now - RELEASE_HELD_WITHIN),
+             "now": sql.time(now)},
+        )
     contact, conversation = turn.contact, turn.conversation
-    set_fields(contact, last_inbound_at=now)
-    set_fields(
-        conversation,
-        last_inbound_at=now,
-        updated_at=now,
-        message_count=conversation.message_count + 1,
-    )
+    contact.last_inbound_at = now
+    conversation.last_inbound_at = conversation.updated_at = now
+    conversation.message_count += 1
     if inbound.sender_name and not contact.name:
-        set_fields(contact, name=inbound.sender_name[:200])
+        contact.name = inbound.sender_name[:200]
     return incoming_id
 
 
-def set_message_data(session: Session, message_id: int, data: dict[str, Any]) -> None:
+def set_message_data(sql: Driver, message_id: int, data: dict[str, Any]) -> None:
     """Replace a transcript line's data (the inbound line gets the turn's events)."""
-    session.execute(_SET_MESSAGE_DATA, {"b_id": message_id, "data": data})
+    sql.execute(_SET_MESSAGE_DATA, {"id": message_id, "data": sql.json(data)})
 
 
-def set_fields(row: Contact | Conversation, **values: Any) -> None:
-    """Change attributes of the locked contact or conversation without making the ORM
-    track them: `save_turn` writes them with one Core UPDATE per row."""
-    for name, value in values.items():
-        set_committed_value(row, name, value)
-
-
-def save_turn(session: Session, turn: Locked) -> None:
+def save_turn(sql: Driver, turn: Locked) -> None:
     """Write the locked contact's and conversation's turn fields (one UPDATE each)."""
     contact, conversation = turn.contact, turn.conversation
-    session.execute(
+    sql.execute(
         _UPDATE_CONTACT,
-        {"b_id": contact.id, **{name: getattr(contact, name) for name in _CONTACT_TURN_FIELDS}},
+        {
+            "id": contact.id,
+            "last_inbound_at": sql.time(contact.last_inbound_at),
+            "name": contact.name,
+            "language": contact.language,
+            "language_locked": contact.language_locked,
+        },
     )
-    session.execute(
+    sql.execute(
         _UPDATE_CONVERSATION,
         {
-            "b_id": conversation.id,
-            **{name: getattr(conversation, name) for name in _CONVERSATION_TURN_FIELDS},
+            "id": conversation.id,
+            "mode": conversation.mode,
+            "state": sql.json(conversation.state),
+            "message_count": conversation.message_count,
+            "last_inbound_at": sql.time(conversation.last_inbound_at),
+            "updated_at": sql.time(conversation.updated_at),
         },
     )
 
 
-def _release_held(session: Session, contact_id: int, now: datetime) -> None:
-    """The citizen wrote, so WhatsApp's 24-hour window is open again: send what was held.
-
-    Only rows held for up to RELEASE_HELD_WITHIN; older ones (a reminder for a boat
-    trip long past) stay held and visible to staff rather than arriving out of context.
-    """
-    session.execute(
-        _RELEASE_HELD,
-        {"b_contact_id": contact_id, "since": now - RELEASE_HELD_WITHIN, "now": now},
-    )
-
-
-# Built once: statement construction costs more than the cached execution.
-_MESSAGE_T = Message.__table__  # type: ignore[attr-defined]
-_SET_MESSAGE_DATA = (
-    update(_MESSAGE_T).where(_MESSAGE_T.c.id == bindparam("b_id")).values(data=bindparam("data"))
+# On SQLite (BEGIN IMMEDIATE: nothing commits while we wait) dedupe and the held check
+# ride along with the lock query; see `lock_turn` for PostgreSQL.
+_EARLIER = (
+    "SELECT id FROM message WHERE channel = :channel AND direction = 'in'"
+    " AND provider_message_id = :pmid LIMIT 1"
 )
-_EARLIER_DELIVERY_ROW = (
-    select(Message.id)
-    .where(
-        Message.channel == bindparam("channel"),
-        Message.direction == "in",
-        Message.provider_message_id == bindparam("pmid"),
-    )
-    .limit(1)
+_LOCK = Sql(
+    "SELECT c.id, c.name, c.language, c.language_locked,"
+    " v.id, v.mode, v.state, v.message_count,"
+    f" ({_EARLIER}),"
+    " EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.status = 'held')"
+    " FROM contact c JOIN conversation v ON v.contact_id = c.id"
+    " WHERE c.channel = :channel AND c.channel_user_id = :sender",
+    postgres_suffix="FOR UPDATE OF v",
 )
-# On SQLite (BEGIN IMMEDIATE: nothing commits while we wait) dedupe rides along with
-# the lock query; see `lock_turn` for PostgreSQL.
-_EARLIER_DELIVERY = _EARLIER_DELIVERY_ROW.scalar_subquery()
-_LOCK_CONTACT = (
-    select(Contact, Conversation, _EARLIER_DELIVERY)
-    .join(Conversation, Conversation.contact_id == Contact.id)  # type: ignore[arg-type]
-    .where(Contact.channel == bindparam("channel"), Contact.channel_user_id == bindparam("sender"))
-    .with_for_update(of=Conversation)  # type: ignore[arg-type]
-    .execution_options(populate_existing=True)
+_RECHECK = Sql(
+    f"SELECT name, language, language_locked, ({_EARLIER})"
+    " FROM contact WHERE id = :id"
 )
-_OUTBOX_T = Outbox.__table__  # type: ignore[attr-defined]
-_RELEASE_HELD = (
-    update(_OUTBOX_T)
-    .where(
-        _OUTBOX_T.c.contact_id == bindparam("b_contact_id"),
-        _OUTBOX_T.c.status == "held",
-        _OUTBOX_T.c.created_at >= bindparam("since"),
-    )
-    .values(status="pending", next_attempt_at=bindparam("now"), last_error=None)
+_INSERT_CONTACT = Sql(
+    "INSERT INTO contact (channel, channel_user_id, language_locked, created_at)"
+    " VALUES (:channel, :sender, FALSE, :now) ON CONFLICT DO NOTHING"
 )
-
-_CONTACT_T = Contact.__table__  # type: ignore[attr-defined]
-_CONVERSATION_T = Conversation.__table__  # type: ignore[attr-defined]
-_CONTACT_TURN_FIELDS = (
-    "last_inbound_at",
-    "name",
-    "language",
-    "language_locked",
+_INSERT_CONVERSATION = Sql(
+    "INSERT INTO conversation (contact_id, mode, state, message_count, updated_at)"
+    " SELECT id, 'bot', :state, 0, :now FROM contact"
+    " WHERE channel = :channel AND channel_user_id = :sender ON CONFLICT DO NOTHING"
 )
-_CONVERSATION_TURN_FIELDS = ("mode", "state", "message_count", "last_inbound_at", "updated_at")
-_UPDATE_CONTACT = (
-    update(_CONTACT_T)
-    .where(_CONTACT_T.c.id == bindparam("b_id"))
-    .values({name: bindparam(name) for name in _CONTACT_TURN_FIELDS})
+_SET_MESSAGE_DATA = Sql("UPDATE message SET data = :data WHERE id = :id")
+_RELEASE_HELD = Sql(
+    "UPDATE outbox SET status = 'pending', next_attempt_at = :now, last_error = NULL"
+    " WHERE contact_id = :contact_id AND status = 'held' AND created_at >= :since"
 )
-_UPDATE_CONVERSATION = (
-    update(_CONVERSATION_T)
-    .where(_CONVERSATION_T.c.id == bindparam("b_id"))
-    .values({name: bindparam(name) for name in _CONVERSATION_TURN_FIELDS})
+_UPDATE_CONTACT = Sql(
+    "UPDATE contact SET last_inbound_at = :last_inbound_at, name = :name,"
+    " language = :language, language_locked = :language_locked WHERE id = :id"
+)
+_UPDATE_CONVERSATION = Sql(
+    "UPDATE conversation SET mode = :mode, state = :state, message_count = :message_count,"
+    " last_inbound_at = :last_inbound_at, updated_at = :updated_at WHERE id = :id"
 )

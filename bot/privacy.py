@@ -6,7 +6,7 @@ contact — directly through a `contact.id` foreign key, or through a row that d
 conversation's messages, a handoff's rating) — belongs to the citizen.
 
 Erasure deletes those rows, except the records the law requires the city to keep
-(`KEPT_BY_LAW`: applications and reports, bookings, vouchers and their ledger,
+(`KEPT_ON_ERASURE`: applications and reports, bookings, vouchers and their ledger,
 appointments). Those stay, pointing at the contact row, which is emptied of everything
 that identified the person: the link to the person is gone, the record remains.
 """
@@ -23,11 +23,12 @@ from sqlmodel import Session
 from bot.core.models import Contact
 from bot.schema import metadata
 
-#: Tables whose rows are kept on erasure (accounting, the law of each service); they
-#: keep pointing at the emptied contact row.
-KEPT_BY_LAW = frozenset(
+#: Tables whose rows are kept on erasure (accounting, the law of each service, and the
+#: record that an erasure was asked for and done); they keep pointing at the emptied
+#: contact row.
+KEPT_ON_ERASURE = frozenset(
     {"city_case", "case_event", "boat_booking", "voucher", "voucher_transaction",
-     "office_appointment"}
+     "office_appointment", "privacy_erasure"}
 )
 #: Columns never exported: hashes of secrets (a PIN, a ticket token) are no one's data.
 SECRET_SUFFIXES = ("_hash", "token")
@@ -78,7 +79,7 @@ def erase_contact(session: Session, contact_id: int) -> dict[str, int]:
     contact = metadata.tables["contact"]
     counts: dict[str, int] = {}
     for table in reversed(metadata.sorted_tables):  # children before parents
-        if table is contact or table not in owned or table.name in KEPT_BY_LAW:
+        if table is contact or table not in owned or table.name in KEPT_ON_ERASURE:
             continue
         for fk in table.foreign_keys:  # a self-reference to a row that goes, e.g. replies
             if fk.column.table is table and fk.parent.nullable:

@@ -35,11 +35,13 @@ class Job:
 def default_jobs() -> list[Job]:
     """The city's periodic jobs."""
     from actions.reminders import enqueue_due_reminders
+    from bot.privacy_jobs import carry_out_erasures
     from bot.retention import delete_expired
 
     return [
         Job("boat reminders", 60.0, enqueue_due_reminders),
         Job("retention", 600.0, delete_expired),
+        Job("erasures", 30.0, carry_out_erasures),
         # Every second: the loop ticks each second, so a broadcast starts on time ± 2 s.
         Job("scheduled broadcasts", 1.0, start_due),
         Job("finished broadcasts", 2.0, finish_sent),

@@ -5,7 +5,6 @@ Alembic's env.py and the tests import this module; add a new model module here.
 
 from sqlmodel import SQLModel
 
-import actions.models  # noqa: F401
 import bot.broadcasts.models
 import bot.channels.models
 import bot.core.fallbacks

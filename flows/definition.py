@@ -119,6 +119,7 @@ class SlotDef:
     in_summary: bool = True
     scan: bool = False  # read from any message's text, asked or not ("am Samstag")
     otherwise: Otherwise | None = None
+    options_of: str | None = None  # `options: services` / `options: aspects`, built in
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,21 @@ class SideQuestion:
     steps: tuple[Step, ...]
 
 
+#: The parts of a service's description, in the order a full answer shows them.
+SERVICE_PARTS = ("summary", "requirements", "fees", "where", "processing_time", "legal_basis")
+
+
+@dataclass(frozen=True)
+class ServiceDef:
+    """A city service's one entry (`service:` in its flow file): everything else derives
+    from it: menu options, the NLU's `service` lookup, names in replies, backend rules."""
+
+    title: Texts  # its name on buttons and in lists ("Hundeanmeldung")
+    synonyms: dict[str, tuple[str, ...]]  # language → what citizens call it
+    description: dict[str, Texts]  # SERVICE_PARTS → texts
+    rules: dict[str, Any] = field(default_factory=dict)  # for the backend (actions)
+
+
 @dataclass(frozen=True)
 class Flow:
     """A loaded, validated flow."""
@@ -181,9 +197,12 @@ class Flow:
     intents: tuple[str, ...] = ()
     start_payloads: dict[str, dict[str, str]] = field(default_factory=dict)
     side_questions: tuple[SideQuestion, ...] = ()
-    service: dict[str, Texts] = field(default_factory=dict)  # description of a city service
-    is_service: bool = False
+    service: ServiceDef | None = None  # set for a city service
     remember: tuple[str, ...] = ()  # slots kept for later flows (the voucher code)
+
+    @property
+    def is_service(self) -> bool:
+        return self.service is not None
 
     def step_index(self, step_id: str) -> int:
         """Position of a step; the loader has checked that every goto target exists."""

@@ -39,6 +39,7 @@ from flows.events import (
 )
 from flows.loader import load_flows
 from flows.runtime import FlowRun
+from flows.services import service_intent
 from flows.slots import is_word
 from flows.turn import Services, Turn
 
@@ -127,6 +128,8 @@ class Dialogue:
                 events += run.events
             return state, events
         intent, chosen = self._intent(turn)
+        if not chosen and (about := service_intent(turn, intent, self.threshold)):
+            intent, chosen = about, True  # a named service: asked about it, or applied
         awaiting = state.pop("awaiting", None)
         state.pop("clarify", None)
 
@@ -367,7 +370,7 @@ def _start_payloads(flows: Any) -> dict[re.Pattern[str], tuple[str, dict[str, An
         if flow.is_service:
             entries.setdefault(f"service_{flow.name}", {})
         for key, preset in entries.items():
-            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9-]+)", re.escape(key))
+            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9_-]+)", re.escape(key))
             table[re.compile(regex)] = (flow.name, dict(preset))
     return table
 

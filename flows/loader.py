@@ -35,6 +35,7 @@ from flows.definition import (
     Step,
     Texts,
 )
+from flows.services import BUILTIN_OPTIONS, parse_service, with_catalogue
 from flows.summary import TEMPLATE_RE
 
 CONDITION_OPS = ("equals", "not_equals", "in", "empty", "lt", "gt")
@@ -50,7 +51,6 @@ TOP_KEYS = {
     "service",
     "remember",
 }
-SERVICE_KEYS = ("summary", "requirements", "fees", "where", "processing_time", "legal_basis")
 # Names a template may use besides slots and saved results.
 BUILTIN_NAMES = {"item", "error", "index", "raw", "summary"}
 
@@ -116,7 +116,7 @@ def load_flows(
                 intents[intent] = flow.name
             flows[flow.name] = flow
     _check_flow_targets(flows)
-    return flows
+    return with_catalogue(flows)
 
 
 def _check_flow_targets(flows: dict[str, Flow]) -> None:
@@ -156,11 +156,12 @@ class FlowBuilder:
         self.slot_names = set(slots)
         steps = self.steps(raw.get("steps"), raw, "steps")
         side = tuple(self.side_question(q) for q in raw.get("side_questions") or [])
-        service = self.service(raw["service"]) if "service" in raw else {}
+        title = self.texts(raw.get("title"), raw, "title")
+        service = parse_service(self, raw["service"], title) if "service" in raw else None
         flow = Flow(
             name=name,
             path=self.path,
-            title=self.texts(raw.get("title"), raw, "title"),
+            title=title,
             slots=slots,
             steps=steps,
             intents=tuple(raw.get("intents") or ()),
@@ -170,7 +171,6 @@ class FlowBuilder:
             },
             side_questions=side,
             service=service,
-            is_service="service" in raw,
             remember=tuple(raw.get("remember") or ()),
         )
         for slot_name in flow.remember:
@@ -233,13 +233,18 @@ class FlowBuilder:
             raise self.fail(
                 raw, f"{where}: unknown slot type {kind!r}; known: {sorted(SLOT_TYPES)}"
             )
+        options_of = raw["options"] if isinstance(raw.get("options"), str) else None
+        if options_of is not None and options_of not in BUILTIN_OPTIONS:
+            raise self.fail(
+                raw, f"{where}: options {options_of!r}: a list or one of {BUILTIN_OPTIONS}"
+            )
         options = tuple(
             Option(
                 value=str(o["value"]),
                 title=self.texts(o.get("title"), o, f"{where} option {o.get('value')!r}"),
                 synonyms=tuple(str(s) for s in o.get("synonyms") or ()),
             )
-            for o in raw.get("options") or []
+            for o in ([] if options_of else raw.get("options") or [])
         )
         source = None
         if "options_from" in raw:
@@ -257,7 +262,7 @@ class FlowBuilder:
                 params=dict(src.get("params") or {}),
                 limit=int(src.get("limit", 8)),
             )
-        if kind == "choice" and not options and source is None:
+        if kind == "choice" and not options and source is None and not options_of:
             raise self.fail(raw, f"{where}: a choice needs 'options' or 'options_from'")
         entity = raw.get("entity")
         entities = tuple(entity) if isinstance(entity, list) else ((entity,) if entity else ())
@@ -288,6 +293,7 @@ class FlowBuilder:
             in_summary=bool(raw.get("summary", True)),
             scan=bool(raw.get("scan", False)),
             otherwise=self.otherwise(raw, where),
+            options_of=options_of,
         )
 
     def otherwise(self, raw: MarkedDict, where: str) -> Otherwise | None:
@@ -382,7 +388,7 @@ class FlowBuilder:
                 buttons=self.buttons(raw.get("buttons"), raw, label), image=raw.get("image")
             )
         elif kind in ("start_flow", "describe"):
-            fields["flow"] = str(value)
+            fields.update(flow=str(value), params=dict(raw.get("params") or {}))
         elif kind == "consent":
             # `params`: topic and part of town; `notice`: shown, and kept as the wording.
             fields.update(
@@ -428,12 +434,6 @@ class FlowBuilder:
             intents=tuple(raw.get("intents") or ()),
             steps=self.steps(raw.get("steps"), raw, "side_question"),
         )
-
-    def service(self, raw: Any) -> dict[str, Texts]:
-        missing = [key for key in SERVICE_KEYS if key not in (raw or {})]
-        if missing:
-            raise self.fail(raw, f"service: missing description part(s) {missing}")
-        return {key: self.texts(raw[key], raw, f"service {key}") for key in SERVICE_KEYS}
 
     # --- cross checks ------------------------------------------------------------
 

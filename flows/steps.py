@@ -15,6 +15,7 @@ from bot.core.messages import Button
 from flows.definition import ErrorHandler, Flow, SlotDef, Step
 from flows.events import ConsentChanged, HandoffRequested
 from flows.run_base import MAX_STEPS_PER_TURN, RunBase
+from flows.services import ASPECTS, MORE_PAYLOAD, titles
 from flows.slots import named_option
 from flows.summary import (
     MISSING,
@@ -274,23 +275,41 @@ class StepsMixin(RunBase):
         self.say(text, buttons, image)
 
     def describe(self, frame: dict[str, Any], step: Step) -> None:
-        """A service's description (documents, fees, where, how long, law) + apply button."""
+        """A service's description with an "apply now" button: the parts asked for
+        (`params: {aspect}` and the message's `service_aspect` entities), short, with a
+        "Mehr: …" button for the whole; or the whole when no part was asked for."""
         name = render(step.flow or "", self.scope_raw(frame), self.lang)
         target = self.flows.get(name)
-        if target is None or not target.is_service:
-            self.say(t("flow.unknown_service", self.lang))
+        if target is None or target.service is None:
+            self.say(t("flow.unknown_service", self.lang, services=titles(self.flows, self.lang)))
             return
-        parts = [f"*{target.title[self.lang]}*", target.service["summary"][self.lang]]
-        for key in ("requirements", "fees", "where", "processing_time", "legal_basis"):
-            parts.append(f"{t(f'service.{key}', self.lang)}: {target.service[key][self.lang]}")
-        button = Button(title=t("service.apply_now", self.lang), payload=f"flow:{target.name}")
-        self.say("\n".join(parts), [button])
+        service, lang = target.service, self.lang
+        asked = [
+            self.params(frame, step.params).get("aspect"),
+            *self.turn.entities("service_aspect"),
+        ]
+        parts = [part for part in dict.fromkeys(asked) if part in ASPECTS]
+        apply = Button(title=t("service.apply_now", lang), payload=f"flow:{target.name}")
+        if parts:
+            lines = [f"*{service.title[lang]}*"] + [
+                f"{t(f'service.{part}', lang)}: {service.description[part][lang]}" for part in parts
+            ]
+            more = Button(
+                title=t("services.more", lang, service=service.title[lang])[:60],
+                payload=f"{MORE_PAYLOAD}{target.name}"[:64],
+            )
+            self.say("\n".join(lines), [more, apply])
+            return
+        lines = [f"*{service.title[lang]}*", service.description["summary"][lang]]
+        for part in ASPECTS:
+            lines.append(f"{t(f'service.{part}', lang)}: {service.description[part][lang]}")
+        self.say("\n".join(lines), [apply])
 
     def switch_flow(self, frame: dict[str, Any], step: Step) -> str:
         """Replace the running flow by another (apply_service → the service's own flow)."""
         name = render(step.flow or "", self.scope_raw(frame), self.lang)
         if name not in self.flows:
-            self.say(t("flow.unknown_service", self.lang))
+            self.say(t("flow.unknown_service", self.lang, services=titles(self.flows, self.lang)))
             self.stack.pop()
             return "wait"
         carried = {k: v for k, v in frame["slots"].items() if k in self.flows[name].slots}

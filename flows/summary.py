@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.i18n import t
 from flows.definition import Flow, Option, SlotDef
+from flows.services import flow_title
 
 TEMPLATE_RE = re.compile(r"\{([A-Za-z_][\w.]*)(?:\|(\w+))?\}")
 MISSING = object()
@@ -84,7 +85,7 @@ FILTERS = {
     "intervals": intervals,
     "next_day": next_day,
     "status": _label("case.status."),
-    "service": _label("service.name."),
+    "service": flow_title,
     "weather": _label("weather."),
     "boat": _label("understood.boat."),
     "money": money,

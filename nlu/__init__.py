@@ -12,6 +12,7 @@ until the data changes. `CONFIDENCE_THRESHOLD` is where the dialogue should ask
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from nlu import model_store
 if TYPE_CHECKING:
     from nlu.engine import Nlu
 
-__all__ = ["CONFIDENCE_THRESHOLD", "get_nlu", "parse", "reset"]
+__all__ = ["CONFIDENCE_THRESHOLD", "get_nlu", "parse", "parser", "reset"]
 
 #: Below this top-intent confidence the bot asks "Meinten Sie …?". Tuned by
 #: `stadtbot nlu evaluate` on the held-out and the realistic file together: the threshold
@@ -74,3 +75,22 @@ def _now(now: datetime | None) -> datetime:
 def parse(text: str, lang: str | None = None, now: datetime | None = None) -> dict:
     """Intent, ranking, entities and language of `text` in Rasa's parse shape; never raises."""
     return get_nlu().parse(text, lang=lang, now=_now(now))
+
+
+Parser = Callable[[str, "str | None", "datetime | None"], dict]
+
+
+def parser(lookups: Mapping[str, Mapping[str, Iterable[str]]]) -> Parser:
+    """`parse` with extra keyword tables (entity → value → forms) the data does not hold.
+
+    The wiring hands in the city's services read from their YAML files, so the NLU finds
+    a service added as one file without knowing where services come from.
+    """
+    model = get_nlu()
+    for entity, table in lookups.items():
+        model = model.with_lookup(entity, table)
+
+    def parse_with(text: str, lang: str | None = None, now: datetime | None = None) -> dict:
+        return model.parse(text, lang=lang, now=_now(now))
+
+    return parse_with

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +41,10 @@ class Nlu:
     extractor: EntityExtractor
     data_hash: str = ""
     train_seconds: float = 0.0
+
+    def with_lookup(self, entity: str, table: Mapping[str, Iterable[str]]) -> Nlu:
+        """This model finding `table` (value → surface forms) as entity `entity` too."""
+        return replace(self, extractor=self.extractor.with_lookup(entity, table))
 
     def classify(self, text: str) -> list[tuple[str, float]]:
         """Intents and calibrated confidences for raw `text`, best first."""

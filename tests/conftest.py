@@ -12,9 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from actions import service_rules
 from bot.core.settings import Settings
 from bot.migrate import upgrade
+from flows import services
+from flows.dialogue import DEFINITIONS_DIR
+from flows.loader import load_flows
 from tests.support import pg_schema
+
+
+@pytest.fixture(autouse=True, scope="session")
+def city_services() -> None:
+    """The shipped services' rules known to the actions, as `build_engine` registers them
+    (tests that call actions directly build no engine)."""
+    service_rules.register(services.backend_rules(load_flows([DEFINITIONS_DIR])))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 import nlu
@@ -52,11 +52,14 @@ class ParseResponse(BaseModel):
 
 
 @router.post("/api/nlu/parse", response_model=ParseResponse, tags=["nlu"])
-def parse_message(body: ParseRequest) -> dict[str, Any]:
-    """Intent, ranking, entities and language of one message.
+def parse_message(body: ParseRequest, request: Request) -> dict[str, Any]:
+    """Intent, ranking, entities and language of one message, as the engine understands it
+    (with the city's services from their flow files).
 
     A hint like "de-DE" counts as "de"; an unknown one is ignored rather than refused,
     since it is only a hint.
     """
     hint = (body.lang or "")[:2].lower()
-    return nlu.parse(body.text, lang=hint if hint in LANGUAGES else None)
+    engine = getattr(request.app.state, "engine", None)
+    understand = engine.understand if engine is not None else nlu.parse
+    return understand(body.text, hint if hint in LANGUAGES else None, None)

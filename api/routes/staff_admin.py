@@ -18,7 +18,7 @@ from api.auth import require_role
 from api.deps import EngineDep
 from bot.core.db import transaction
 from bot.inbox import Invalid, access_for, set_memberships
-from bot.ratings import ratings_per_team
+from bot.ratings import TeamRatings, ratings_per_team
 from bot.staff import ROLES, StaffError, StaffUser, add_user, find_user, set_active, set_password
 from bot.staff_tables import TeamMembership
 
@@ -48,15 +48,6 @@ class UserChange(BaseModel):
     password: str | None = Field(default=None, min_length=10, max_length=200)
     roles: list[Role] | None = Field(default=None, min_length=1)
     teams: dict[str, Literal["member", "reader"]] | None = None
-
-
-class TeamRatingsOut(BaseModel):
-    team: str
-    name: str
-    count: int
-    average: float | None
-    by_score: dict[int, int]
-    comments: list[dict[str, Any]]
 
 
 def _view(session: Session, user: StaffUser, engine: Any) -> dict[str, Any]:
@@ -123,8 +114,8 @@ def change_user(
         raise HTTPException(422, str(exc)) from None
 
 
-@router.get("/ratings", response_model=list[TeamRatingsOut])
-def ratings(admin: AdminDep, engine: EngineDep) -> list[dict[str, Any]]:
+@router.get("/ratings", response_model=list[TeamRatings])
+def ratings(admin: AdminDep, engine: EngineDep) -> list[TeamRatings]:
     """Citizens' ratings of closed chats, per team."""
     with Session(engine.db) as session:
-        return [r.__dict__ for r in ratings_per_team(session, engine.teams)]
+        return ratings_per_team(session, engine.teams)

@@ -11,18 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from bot.core.fastsql import Driver, Sql
 from bot.core.messages import Reply
-from bot.core.models import Conversation, Message, Outbox, utcnow
+from bot.core.models import Conversation, utcnow
 
 # Channels whose messages are fetched by the client (the web page) instead of pushed.
 PULL_CHANNELS = frozenset({"web", "terminal"})
 
 
 class Addressee(Protocol):
-    """Whom a message goes to: a contact (its table model or a row of its columns)."""
+    """Whom a message goes to: a contact (its table model or the engine's turn value)."""
 
     @property
     def id(self) -> int | None: ...
@@ -52,35 +52,36 @@ def enqueue(
     On pull channels (web, terminal) the transcript is the mailbox, so the row is
     marked sent at once and the page or WebSocket picks it up from there.
     `conversation_id`: the contact's conversation when the caller holds it (the engine);
-    otherwise it is looked up, and created on first use. Both rows are plain Core
-    inserts (no ORM instances), so the contact must already be in the database.
+    otherwise it is looked up, and created on first use. Both rows are written straight
+    through the driver (`bot.core.fastsql`), so the contact must already be stored.
     """
     assert contact.id is not None, "enqueue needs a stored contact"
     if conversation_id is None:
         conversation_id = _conversation_id(session, contact.id)
+    sql = Driver(session)
     body = reply.model_dump(exclude_none=True)
     now = utcnow()
     message_id = insert_message(
-        session, conversation_id=conversation_id, direction="out", channel=contact.channel,
+        sql, conversation_id=conversation_id, direction="out", channel=contact.channel,
         text=reply.text, data={"reply": body, "kind": kind}, reply_to_id=reply_to_id,
         author=author, created_at=now,
     )
     pulled = contact.channel in PULL_CHANNELS
-    session.execute(
+    stamp = sql.time(now)
+    sql.execute(
         _OUTBOX_INSERT,
         {
             "message_id": message_id, "contact_id": contact.id, "channel": contact.channel,
-            "recipient": contact.channel_user_id, "body": {**body, "kind": kind},
-            "status": "sent" if pulled else "pending", "attempts": 0,
-            "next_attempt_at": now, "last_error": None, "provider_message_id": None,
-            "provider_status": None, "created_at": now, "sent_at": now if pulled else None,
+            "recipient": contact.channel_user_id, "body": sql.json({**body, "kind": kind}),
+            "status": "sent" if pulled else "pending", "now": stamp,
+            "sent_at": stamp if pulled else None,
         },
     )
     return message_id
 
 
 def insert_message(
-    session: Session,
+    sql: Driver,
     *,
     conversation_id: int,
     direction: str,
@@ -93,17 +94,16 @@ def insert_message(
     author: str = "bot",
     created_at: datetime | None = None,
 ) -> int:
-    """Insert one transcript line with a Core statement; returns its id."""
-    result = session.execute(
+    """Insert one transcript line; returns its id."""
+    return sql.insert(
         _MESSAGE_INSERT,
         {
             "conversation_id": conversation_id, "direction": direction, "channel": channel,
             "provider_message_id": provider_message_id, "text": text, "payload": payload,
-            "data": data, "reply_to_id": reply_to_id, "author": author,
-            "created_at": created_at or utcnow(),
+            "data": sql.json(data), "reply_to_id": reply_to_id, "author": author,
+            "created_at": sql.time(created_at or utcnow()),
         },
     )
-    return int(result.inserted_primary_key[0])
 
 
 def _conversation_id(session: Session, contact_id: int) -> int:
@@ -121,6 +121,15 @@ def _conversation_id(session: Session, contact_id: int) -> int:
     return conversation.id
 
 
-# Built once; plain Core inserts skip the ORM's unit-of-work bookkeeping (the hot path).
-_MESSAGE_INSERT = insert(Message.__table__)  # type: ignore[attr-defined]
-_OUTBOX_INSERT = insert(Outbox.__table__)  # type: ignore[attr-defined]
+_MESSAGE_INSERT = Sql(
+    "INSERT INTO message (conversation_id, direction, channel, provider_message_id, text,"
+    " payload, data, reply_to_id, author, created_at) VALUES (:conversation_id, :direction,"
+    " :channel, :provider_message_id, :text, :payload, :data, :reply_to_id, :author,"
+    " :created_at)",
+    returning_id=True,
+)
+_OUTBOX_INSERT = Sql(
+    "INSERT INTO outbox (message_id, contact_id, channel, recipient, body, status, attempts,"
+    " next_attempt_at, created_at, sent_at) VALUES (:message_id, :contact_id, :channel,"
+    " :recipient, :body, :status, 0, :now, :now, :sent_at)"
+)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import actions  # noqa: F401  registers the actions on import
+from actions import service_rules
 from actions.registry import ACTIONS
 from bot.core.settings import Settings
+from flows import services
 from flows.definition import Flow
 from flows.dialogue import DEFINITIONS_DIR
 from flows.loader import load_flows
@@ -24,5 +26,8 @@ def flow_dirs(settings: Settings) -> tuple[Path, ...]:
 
 
 def load_city_flows(settings: Settings) -> dict[str, Flow]:
-    """Every flow by name, validated."""
-    return load_flows(flow_dirs(settings), set(ACTIONS))
+    """Every flow by name, validated; the services' rules registered with the actions
+    (as `bot.runtime.build_engine` does), so `cases.submit` knows every service file."""
+    flows = load_flows(flow_dirs(settings), set(ACTIONS))
+    service_rules.register(services.backend_rules(flows))
+    return flows

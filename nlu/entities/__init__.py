@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,11 @@ class EntityExtractor:
             regexes=patterns.compile_regexes(data.regexes),
             lookup=LookupExtractor(lookups, data.synonyms, _known_words(data)),
         )
+
+    def with_lookup(self, entity: str, table: Mapping[str, Iterable[str]]) -> EntityExtractor:
+        """A copy that also finds `table` (value → forms) as keyword entity `entity`."""
+        base = self.lookup or LookupExtractor({}, {}, set())
+        return replace(self, lookup=base.with_keywords(entity, table))
 
     def extract(
         self, text: str, *, now: datetime | None = None, lang: str | None = None

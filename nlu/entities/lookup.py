@@ -2,7 +2,7 @@
 
 Two kinds of tables:
 - keyword tables (boat_type, service, issue_category, merchant_category, place,
-  language_request): every surface form is listed in `lookup:` and mapped to its
+  language_request, service_aspect): every surface form is listed in `lookup:` and mapped to its
   canonical value by a `synonym:` entry. A German compound that starts with a form
   ("Sperrmüllabholung", "Tretbootverleih") counts for the compound-friendly entities.
 - name tables (merchant, street): whole names matched over a window of words with
@@ -15,9 +15,10 @@ to "hunde".
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +27,8 @@ from rapidfuzz import fuzz, process
 from nlu.normalize import norm, words
 
 KEYWORD_ENTITIES = (
-    "boat_type",
-    "service",
-    "issue_category",
-    "merchant_category",
-    "place",
-    "language_request",
+    "boat_type", "service", "issue_category", "merchant_category", "place", "language_request",
+    "service_aspect",
 )
 NAME_ENTITIES = ("merchant", "street")
 #: Entities whose forms may start a German compound word.
@@ -129,6 +126,25 @@ class LookupExtractor:
         fuzzy_set = set(self.keywords.fuzzy_choices)
         self.known_words = {w for w in known_words if w not in fuzzy_set}
         self.index_keys = sorted({k for t in self.tables for k in t.index if len(k) >= 5})
+
+    def with_keywords(
+        self, entity: str, table: Mapping[str, Iterable[str]]
+    ) -> LookupExtractor:
+        """A copy that also finds `table` (value → surface forms) as keyword `entity`.
+
+        For tables the training data does not hold, such as the city's services, which the
+        wiring reads from the service files; the trained model itself stays unchanged.
+        """
+        if entity not in KEYWORD_ENTITIES:
+            raise ValueError(f"{entity!r} is not a keyword entity; known: {KEYWORD_ENTITIES}")
+        clone = copy.copy(self)
+        clone.keywords = copy.deepcopy(self.keywords)
+        for value, forms in table.items():
+            for form in forms:
+                clone.keywords.add(form, entity, value)
+        fuzzy_set = set(clone.keywords.fuzzy_choices)
+        clone.known_words = {w for w in self.known_words if w not in fuzzy_set}
+        return clone
 
     def extract(self, toks: list[tuple[str, int, int]]) -> list[Hit]:
         """Hits with offsets in the normalised text that `toks` came from."""

@@ -20,8 +20,14 @@ from bot.core.db import make_engine, transaction
 
 
 @pytest.fixture
-def client(sqlite_url: str, settings_for) -> Iterator[TestClient]:
-    settings = settings_for(sqlite_url)
+def app_settings() -> dict[str, Any]:
+    """Settings a test module adds to the app's (override it, e.g. EXTRA_FLOWS_DIR)."""
+    return {}
+
+
+@pytest.fixture
+def client(sqlite_url: str, settings_for, app_settings: dict[str, Any]) -> Iterator[TestClient]:
+    settings = settings_for(sqlite_url, **app_settings)
     db = make_engine(sqlite_url)
     with transaction(db) as session:
         load_demo(session)

@@ -7,12 +7,15 @@ bookkeeping, and a trained model would only make them slower and less precise.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
+from bot.core.db import make_engine, transaction
 from bot.core.messages import InboundMessage
 from bot.core.models import Contact, Conversation, Message, Outbox
 from bot.engine import Engine
-from tests.support import keyword_engine
+from flows.dialogue import Dialogue
+from tests.support import keyword_engine, keyword_nlu
 
 
 def make(url: str, settings_for) -> Engine:
@@ -103,3 +106,32 @@ def test_human_mode_stores_without_bot_reply(sqlite_url: str, settings_for) -> N
     assert quiet.replies == []
     with Session(engine.db) as session:
         assert session.exec(select(Conversation)).one().mode == "human"
+
+
+def test_parse_ahead_of_the_lock_is_redone_when_the_language_changed(
+    db_url: str, settings_for
+) -> None:
+    """The NLU runs before the lock with the language this process last saw; another
+    process (here: a direct UPDATE) changing the contact's language means a second
+    parse with the new one, and the stored parse is that one."""
+    hints: list[str | None] = []
+
+    def understand(text, lang, now):  # type: ignore[no-untyped-def]
+        hints.append(lang)
+        return keyword_nlu(text, lang, now)
+
+    settings = settings_for(db_url)
+    engine = Engine(make_engine(db_url), settings, understand, Dialogue(threshold=0.5))
+    engine.handle(msg("Hallo!", "p1"))
+    assert hints == [None]  # a new sender: one parse, no language yet
+    hints.clear()
+    engine.handle(msg("danke", "p2"))
+    assert hints == ["de"]  # the language this process saw: one parse
+    with transaction(engine.db) as session:
+        session.exec(update(Contact).values(language="nl"))  # type: ignore[call-overload]
+    hints.clear()
+    engine.handle(msg("danke", "p3"))
+    assert hints == ["de", "nl"]
+    with Session(engine.db) as session:
+        stored = session.exec(select(Message).where(Message.provider_message_id == "p3")).one()
+    assert stored.data["parse"]["language"] == "nl"

@@ -14,6 +14,7 @@ import pytest
 from actions.registry import ACTIONS
 from flows.dialogue import DEFINITIONS_DIR, Dialogue
 from flows.loader import FlowDefinitionError, load_flows
+from flows.services import backend_rules, nlu_lookup
 from tests.flows.helpers import Chat, FakeServices
 
 TEXTS = "{de: Hallo, en: Hello, nl: Hallo}"
@@ -137,6 +138,48 @@ def test_shipped_flows_load_against_the_registered_actions() -> None:
             3,
             "invalid YAML",
         ),
+        (
+            f"""
+            flow: x
+            title: {TEXTS}
+            service:
+              summary: {TEXTS}
+              fee: {TEXTS}
+            steps:
+              - end: true
+            """,
+            4,
+            "service: unknown key(s) ['fee']",
+        ),
+        (
+            f"""
+            flow: x
+            title: {TEXTS}
+            service:
+              synonyms: {{de: [hund], fr: [chien]}}
+              summary: {TEXTS}
+            steps:
+              - end: true
+            """,
+            4,
+            "service synonyms: a list per language",
+        ),
+        (
+            f"""
+            flow: x
+            title: {TEXTS}
+            slots:
+              s:
+                type: choice
+                options: servics
+                label: {TEXTS}
+                prompt: {TEXTS}
+            steps:
+              - collect: [s]
+            """,
+            5,
+            "options 'servics': a list or one of ('services', 'aspects')",
+        ),
     ],
 )
 def test_errors_name_file_line_and_fault(tmp_path: Path, body: str, line: int, fault: str) -> None:
@@ -237,3 +280,9 @@ def test_a_new_service_is_one_yaml_file(tmp_path: Path) -> None:
     ]
     info = Chat(services, dialogue).send(payload="flow:service_info", lang="en")
     assert info == ["Which service would you like to know about?"]
+    for menu in ("apply_service", "service_info"):  # an option of both, titled from its file
+        options = {o.value: o.title["en"] for o in dialogue.flows[menu].slots["service"].options}
+        assert options["special_use"] == "special use permit"
+    assert backend_rules(dialogue.flows)["special_use"] == {}
+    assert nlu_lookup(dialogue.flows)["special_use"] == ["Sondernutzung", "special use permit",
+                                                         "vergunning"]

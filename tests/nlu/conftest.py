@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import nlu
+from flows import services
+from flows.dialogue import DEFINITIONS_DIR
+from flows.loader import load_flows
 from nlu.engine import Nlu
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -17,8 +20,10 @@ NOW = datetime(2026, 7, 1, 10, 0, tzinfo=BERLIN)
 
 @pytest.fixture(scope="session")
 def model() -> Nlu:
-    """The real model (trained once and cached under nlu/models/ by its data hash)."""
-    return nlu.get_nlu()
+    """The real model (trained once and cached under nlu/models/ by its data hash), with
+    the services of the shipped flow files as its `service` lookup, as the wiring does."""
+    lookup = services.nlu_lookup(load_flows([DEFINITIONS_DIR]))
+    return nlu.get_nlu().with_lookup("service", lookup)
 
 
 @pytest.fixture()

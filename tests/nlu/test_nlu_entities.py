@@ -182,25 +182,53 @@ CASES: list[tuple[str, str, str, Any, str]] = [
     ("nl", "kano huren", "boat_type", "Kanu", "kano"),
     ("nl", "twee waterfietsen", "boat_type", "Tretboot", "waterfietsen"),
     ("nl", "roeibot graag", "boat_type", "Ruderboot", "roeibot"),
-    # service
+    # service (the lookup comes from the service flow files: titles and synonyms)
     ("de", "Sperrmüll anmelden", "service", "bulky_waste", "Sperrmüll"),
     (
-        "de", "Termin für Personalausweis", "service",
+        "de", "neuer Personalausweis", "service",
         "citizens_office_appointment", "Personalausweis",
     ),
     ("de", "Hundesteuer anmelden", "service", "dog_registration", "Hundesteuer"),
-    ("de", "Anwohnerparkausweis beantragen", "service", "parking_permit", "Anwohnerparkausweis"),
+    (
+        "de", "Anwohnerparkausweis beantragen", "service",
+        "residents_parking_permit", "Anwohnerparkausweis",
+    ),
     ("de", "ich muss mich ummelden", "service", "change_of_address", "ummelden"),
-    ("en", "bulky waste pickup", "service", "bulky_waste", "bulky waste"),
+    ("en", "bulky waste pickup", "service", "bulky_waste", "bulky waste pickup"),
     ("en", "renew my passport", "service", "citizens_office_appointment", "passport"),
     ("en", "register my dog", "service", "dog_registration", "dog"),
-    ("en", "residents parking permit", "service", "parking_permit", "residents parking"),
+    (
+        "en", "residents parking permit", "service",
+        "residents_parking_permit", "residents parking permit",
+    ),
     ("en", "change of address", "service", "change_of_address", "change of address"),
     ("nl", "grofvuil laten ophalen", "service", "bulky_waste", "grofvuil"),
     ("nl", "nieuw paspoort aanvragen", "service", "citizens_office_appointment", "paspoort"),
-    ("nl", "hond aanmelden", "service", "dog_registration", "hond"),
-    ("nl", "parkeervergunning aanvragen", "service", "parking_permit", "parkeervergunning"),
-    ("nl", "verhuizing doorgeven", "service", "change_of_address", "verhuizing"),
+    ("nl", "hond aanmelden", "service", "dog_registration", "hond aanmelden"),
+    (
+        "nl", "parkeervergunning aanvragen", "service",
+        "residents_parking_permit", "parkeervergunning",
+    ),
+    ("nl", "verhuizing doorgeven", "service", "change_of_address", "verhuizing doorgeven"),
+    # service_aspect: the part of a service description a question asks for
+    (
+        "de", "Welche Unterlagen für den Umzug?", "service_aspect",
+        "requirements", "Welche Unterlagen",
+    ),
+    ("de", "was kostet das", "service_aspect", "fees", "kostet"),
+    ("de", "wo geht das", "service_aspect", "where", "wo"),
+    ("de", "wie lange muss ich warten", "service_aspect", "processing_time", "wie lange"),
+    ("de", "nach welchem Gesetz", "service_aspect", "legal_basis", "Gesetz"),
+    ("en", "which documents", "service_aspect", "requirements", "documents"),
+    ("en", "how much is it", "service_aspect", "fees", "how much"),
+    ("en", "where to go", "service_aspect", "where", "where"),
+    ("en", "how long will it take", "service_aspect", "processing_time", "how long"),
+    ("en", "what is the legal basis", "service_aspect", "legal_basis", "legal basis"),
+    ("nl", "wat heb ik nodig", "service_aspect", "requirements", "wat heb ik nodig"),
+    ("nl", "wat is de prijs", "service_aspect", "fees", "prijs"),
+    ("nl", "waar moet dat", "service_aspect", "where", "waar"),
+    ("nl", "hoe lang wachten", "service_aspect", "processing_time", "hoe lang"),
+    ("nl", "welke verordening geldt", "service_aspect", "legal_basis", "verordening"),
     # issue_category
     ("de", "Schlagloch in der Straße", "issue_category", "pothole", "Schlagloch"),
     ("de", "die Laterne ist kaputt", "issue_category", "streetlight", "Laterne"),
@@ -318,7 +346,7 @@ def test_every_entity_type_has_five_cases_per_language() -> None:
     for lang, _, entity, _, _ in CASES:
         counts[(entity, lang)] = counts.get((entity, lang), 0) + 1
     entities = {c[2] for c in CASES}
-    assert len(entities) == 16
+    assert len(entities) == 17
     assert all(counts.get((e, lang), 0) >= 5 for e in entities for lang in ("de", "en", "nl"))
 
 

@@ -258,3 +258,20 @@ def test_staff_reply_on_whatsapp_is_queued_for_the_dispatcher(client: TestClient
     with Session(engine.db) as session:
         rows = session.exec(select(Outbox).order_by(Outbox.id)).all()
     assert rows[-1].body["kind"] == "staff" and "Antwort auf Ihre Anfrage" in rows[-1].body["text"]
+
+
+def test_openapi_documents_the_staff_api_with_response_models(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/staff/conversations",
+        "/api/staff/conversations/{conversation_id}",
+        "/api/staff/conversations/{conversation_id}/claim",
+        "/api/staff/conversations/{conversation_id}/reply",
+        "/api/staff/conversations/{conversation_id}/notes",
+        "/api/staff/ratings",
+        "/api/staff/users",
+    ):
+        operation = next(iter(paths[path].values()))
+        ok = operation["responses"].get("200") or operation["responses"]["201"]
+        assert "$ref" in str(ok["content"]["application/json"]["schema"]), path
+    assert "/api/staff/conversations/{conversation_id}/release" in paths

@@ -1,0 +1,97 @@
+"""A citizen's data download (one link, once, for an hour) and the staff's erasure review."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from actions.privacy import DataExport, ErasureRequest, token_hash
+from api.auth import StaffDep
+from api.deps import DbDep
+from bot.core.db import transaction
+from bot.core.models import utcnow
+from bot.privacy import export_contact
+
+router = APIRouter(tags=["privacy"])
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+GONE = "This link has expired or was already used. Ask the bot for a new one."
+
+
+@router.get(
+    "/privacy/export/{token}",
+    responses={200: {"content": {"application/json": {}}}, 404: {"description": GONE}},
+)
+def download_export(token: str, db: DbDep) -> Response:
+    """Everything stored about the citizen, as JSON; the link works once, for an hour."""
+    if not _TOKEN.fullmatch(token):
+        raise HTTPException(404, GONE)
+    now = utcnow()
+    with transaction(db) as session:
+        row = session.exec(
+            select(DataExport).where(DataExport.token_hash == token_hash(token))
+        ).first()
+        expires = row.expires_at if row else None
+        if expires is not None and expires.tzinfo is None:
+            expires = expires.replace(tzinfo=now.tzinfo)
+        if row is None or expires is None or expires <= now:
+            raise HTTPException(404, GONE)
+        # One download: whoever sets downloaded_at first wins, also under a race.
+        claimed = session.exec(  # type: ignore[call-overload]
+            update(DataExport)
+            .where(DataExport.id == row.id, DataExport.downloaded_at.is_(None))  # type: ignore[arg-type,union-attr]
+            .values(downloaded_at=now)
+        )
+        if claimed.rowcount != 1:
+            raise HTTPException(404, GONE)
+        data = export_contact(session, row.contact_id)
+    body = json.dumps(
+        {"exported_at": now.isoformat(), "data": data}, ensure_ascii=False, indent=2
+    )
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="stadtbot-meine-daten.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class ErasurePublic(BaseModel):
+    id: int
+    status: str
+    created_at: str
+
+
+@router.get("/api/staff/privacy/erasures", response_model=list[ErasurePublic])
+def erasures_to_review(_user: StaffDep, db: DbDep) -> list[ErasurePublic]:
+    """Erasure requests waiting for a person's approval (`PRIVACY_ERASURE_REVIEW`)."""
+    with Session(db) as session:
+        rows = session.exec(
+            select(ErasureRequest).where(ErasureRequest.status == "review")
+            .order_by(ErasureRequest.id)  # type: ignore[arg-type]
+        ).all()
+    return [ErasurePublic(id=r.id, status=r.status, created_at=r.created_at.isoformat())
+            for r in rows if r.id is not None]
+
+
+@router.post(
+    "/api/staff/privacy/erasures/{request_id}/approve",
+    response_model=ErasurePublic,
+    responses={404: {"description": "No such request waiting for review."}},
+)
+def approve_erasure(request_id: int, user: StaffDep, db: DbDep) -> ErasurePublic:
+    """Approve the erasure; the worker carries it out within a minute."""
+    with transaction(db) as session:
+        row = session.get(ErasureRequest, request_id)
+        if row is None or row.status != "review":
+            raise HTTPException(404, "No such request waiting for review.")
+        row.status, row.approved_by = "pending", user.username
+        return ErasurePublic(id=request_id, status=row.status,
+                             created_at=row.created_at.isoformat())
