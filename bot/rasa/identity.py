@@ -46,7 +46,6 @@ def contact_for(session: Session, sender_id: str, input_channel: str | None) -> 
             channel=channel,
             channel_user_id=user_id,
             language_locked=False,
-            consent_broadcasts=False,
             created_at=utcnow(),
         )
         .on_conflict_do_nothing()

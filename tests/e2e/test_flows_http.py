@@ -235,12 +235,6 @@ def test_subscribe_and_unsubscribe_keep_subscriptions_and_their_proof(chat, clie
     assert records[0].wording.startswith(summary.split("\n1. ")[0])
 
 
-def test_delete_my_data_hands_over_to_staff(chat) -> None:
-    web = chat("de")
-    assert "Soll ich Sie verbinden?" in web.send("Bitte lösche meine Daten")
-    assert web.send("ja").startswith("Ich verbinde Sie mit dem Bürgerbüro.")
-
-
 def test_redeem_in_english_at_a_shop_named_exactly(chat) -> None:
     web = chat("en")
     assert web.send("I want to pay with my voucher").startswith("Which voucher")
