@@ -141,8 +141,19 @@ def nlu_lookup(flows: dict[str, Flow]) -> dict[str, list[str]]:
 
 
 def backend_rules(flows: dict[str, Flow]) -> dict[str, dict[str, Any]]:
-    """Service name → the rules its `cases.submit` applies (for actions, via the wiring)."""
-    return {name: dict(service.rules) for name, service in services(flows)}
+    """Service name → the rules its `cases.submit` applies (for actions, via the wiring).
+
+    A flow without a `service:` block that submits a case under a fixed name (a form
+    imported from Rasa) gets the default rules, so its applications are accepted."""
+    rules: dict[str, dict[str, Any]] = {
+        name: dict(service.rules) for name, service in services(flows)
+    }
+    for flow in flows.values():
+        for step in flow.steps:
+            named = (step.params or {}).get("service") if step.action == "cases.submit" else None
+            if isinstance(named, str) and "{" not in named:
+                rules.setdefault(named, {})
+    return rules
 
 
 def flow_title(name: Any, lang: str) -> str:
