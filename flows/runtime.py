@@ -1,10 +1,7 @@
 """The flow runtime: walks a flow's steps for one turn and says what happened as events.
 
-State is a stack of frames in `state["flows"]` (top last), each a JSON dict:
-
-    {"flow": "book_boat", "step": 0, "slots": {...}, "vars": {...}, "asking": "date",
-     "mode": null | "confirm" | "edit" | "staff", "fails": {"date": 1},
-     "options": {"merchant_id": [{"value": "17", "title": "Eiscafé"}]}, "updated": ISO}
+State is a stack of frames in `state["flows"]` (top last); `flows.state.Frame` says
+what a frame holds.
 
 A turn goes: cancel? → answer to a staff offer / confirmation / edit question? →
 slot values from buttons, entities, media and typed text → side question? → not for
@@ -38,6 +35,7 @@ from flows.slots import (
     parse_yes_no,
     starts_with_word,
 )
+from flows.state import Frame
 from flows.steps import StepsMixin
 from flows.summary import display
 
@@ -121,11 +119,12 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         frame = self.frame
         if frame is None:
             return
-        if frame.get("mode") == "confirm" or frame.get("asking") is None:
+        asking = frame.get("asking")
+        if frame.get("mode") == "confirm" or asking is None:
             frame["mode"] = None
             self.advance()
         else:
-            self.ask(frame, frame["asking"])
+            self.ask(frame, asking)
 
     def cancel_all(self) -> None:
         self.state["flows"] = []
@@ -148,12 +147,12 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             return self.turn.intent == "affirm"
         return None
 
-    def at_slot(self, frame: dict[str, Any]) -> bool:
+    def at_slot(self, frame: Frame) -> bool:
         flow = self.flow_of(frame)
         asked = frame.get("asking")
         payload = self.turn.payload or ""
         typed_skip = bool(asked and flow.slots[asked].optional and is_word(self.turn.text, "skip"))
-        if typed_skip or (payload.startswith("skip:") and payload[5:] == asked):
+        if asked is not None and (typed_skip or payload == f"skip:{asked}"):
             frame["slots"][asked] = None
             frame["asking"] = None
             self.advance()
@@ -184,7 +183,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         self.reask(frame, asked, problem)
         return True
 
-    def mentions_slot(self, frame: dict[str, Any]) -> bool:
+    def mentions_slot(self, frame: Frame) -> bool:
         """True if the NLU found an entity one of the open flow's slots reads."""
         flow = self.flow_of(frame)
         return any(
@@ -192,7 +191,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         )
 
     def acknowledge(
-        self, frame: dict[str, Any], flow: Flow, before: dict[str, Any], mark: int
+        self, frame: Frame, flow: Flow, before: dict[str, Any], mark: int
     ) -> None:
         """Say what a message filled besides the question asked ("morgen um 11 für eine
         Stunde" while the boat is asked, or the details of the message that started the
@@ -214,7 +213,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         self.say(t("flow.noted", self.lang, details=details))
         self.events.insert(mark, self.events.pop())
 
-    def otherwise(self, frame: dict[str, Any], flow: Flow, slot: SlotDef) -> bool:
+    def otherwise(self, frame: Frame, flow: Flow, slot: SlotDef) -> bool:
         """A typed answer that is none of the listed options becomes a new search term
         ("Eiscafé am Schloss" when only the first eight cafés were listed)."""
         target = slot.otherwise
@@ -253,7 +252,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             and not mentions
         )
 
-    def at_confirm(self, frame: dict[str, Any]) -> bool:
+    def at_confirm(self, frame: Frame) -> bool:
         flow = self.flow_of(frame)
         step = flow.steps[frame["step"]]
         changed, problem = self.fill(frame, asked=None, strict=True)
@@ -281,12 +280,12 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         self.advance()  # shows the summary again with its buttons
         return True
 
-    def restart_after_change(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+    def restart_after_change(self, frame: Frame, flow: Flow, step: Step) -> None:
         """After a correction, re-run from the confirm step's `restart` (checks, prices)."""
         frame["step"] = flow.step_index(step.restart) if step.restart else 0
         self.advance()
 
-    def ask_what_to_change(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+    def ask_what_to_change(self, frame: Frame, flow: Flow, step: Step) -> None:
         names = self.summary_slots(frame, flow, step)
         frame["mode"] = "edit"
         buttons = [
@@ -294,7 +293,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         ][:MAX_BUTTONS]
         self.say(t("flow.what_to_change", self.lang), buttons)
 
-    def at_edit(self, frame: dict[str, Any]) -> bool:
+    def at_edit(self, frame: Frame) -> bool:
         flow = self.flow_of(frame)
         step = flow.steps[frame["step"]]
         names = self.summary_slots(frame, flow, step)
@@ -321,11 +320,11 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             :MAX_BUTTONS
         ]
 
-    def summary_slots(self, frame: dict[str, Any], flow: Flow, step: Step) -> list[str]:
+    def summary_slots(self, frame: Frame, flow: Flow, step: Step) -> list[str]:
         names = step.slots or tuple(flow.slots)
         return [n for n in names if frame["slots"].get(n) is not None and flow.slots[n].in_summary]
 
-    def asked_about(self, frame: dict[str, Any], flow: Flow) -> dict[str, Any]:
+    def asked_about(self, frame: Frame, flow: Flow) -> Frame:
         """The frame as the side question sees it: an option the question names ("Was
         kostet ein Ruderboot?" while a pedal boat is chosen) is what it asks about; the
         citizen's answers stay as they were."""
