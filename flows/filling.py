@@ -166,10 +166,12 @@ class FillingMixin(RunBase):
                     pattern = flow.slots[other].pattern
                     if other in found or frame["slots"].get(other) is not None or not pattern:
                         break
-                    m = re.match(rf"[\s,]*({pattern})", rest)
+                    # the slot's own pattern, flags and all ("(?i)…" cannot be nested)
+                    start = re.match(r"[\s,]*", rest)
+                    m = re.compile(pattern).match(rest, start.end() if start else 0)
                     if m is None:
                         break
-                    extra[other] = m[1].strip()
+                    extra[other] = m[0].strip()
                     rest = rest[m.end() :]
                 if other_text := self.told_after(rest, collects[number + 1 :], frame, flow):
                     extra.update(other_text)

@@ -19,6 +19,7 @@ from typing import Any
 from bot.core.i18n import t
 from bot.core.messages import Button
 from flows.definition import Flow, Option, SlotDef, Step
+from flows.events import ReplySent
 from flows.filling import FillingMixin
 from flows.run_base import (
     ESCAPE_INTENTS,
@@ -53,12 +54,30 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             self.stack.pop(0)
         frame = self.new_frame(name, preset)
         self.stack.append(frame)
+        before = dict(frame["slots"])
         _, problem = self.fill(frame, asked=None, strict=False)
         if problem:  # "am 31.4.": said before the first question, not dropped
             self.say(self.problem_text(problem))
         if self.turn.text and not self.turn.payload and self.side_question(self.flow_of(frame)):
             return  # "Was kostet ein Tretboot?" gets the price first, then the first question
+        said = {n for n, v in frame["slots"].items() if v is not None and before.get(n) != v}
+        mark = len(self.events)
         self.advance()
+        top = self.frame
+        replies = [e for e in self.events[mark:] if isinstance(e, ReplySent)]
+        if (
+            self.turn.text
+            and top is not None
+            and top.get("asking")
+            and top.get("mode") is None
+            and len(replies) == 1  # only the next question: no error or result said already
+        ):
+            # details of the first message are confirmed; at the summary they are listed anyway
+            if top is frame:
+                rest = {n: v for n, v in frame["slots"].items() if n not in said}
+            else:  # switched (apply_service → the service's flow): all it was given is new
+                rest = self.new_frame(top["flow"])["slots"]
+            self.acknowledge(top, self.flow_of(top), rest, mark)
 
     def handle(self) -> bool:
         """Treat the turn as input to the open flow; False if it is not meant for it."""
@@ -174,8 +193,9 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
     def acknowledge(
         self, frame: Frame, flow: Flow, before: dict[str, Any], mark: int
     ) -> None:
-        """Say what an answer to another question filled ("morgen um 11 für eine Stunde"
-        while the boat is asked), so the citizen sees it was not ignored."""
+        """Say what a message filled besides the question asked ("morgen um 11 für eine
+        Stunde" while the boat is asked, or the details of the message that started the
+        flow), so the citizen sees it was not ignored and can correct a misreading."""
         new = [
             name
             for name, value in frame["slots"].items()
