@@ -27,6 +27,7 @@ from actions.geo import haversine_m, valid_coordinates
 from actions.models import Merchant
 from actions.params import as_float, as_int, invalid
 from actions.registry import ActionContext, ActionError, action
+from bot.core.db import MAX_DB_INT
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
@@ -78,7 +79,7 @@ def _category(session: Session, value: Any) -> str:
     return text
 
 
-@action("merchants.categories")
+@action("merchants.categories", writes=False)
 def categories(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Categories with their number of shops, for a choice list.
 
@@ -93,7 +94,7 @@ def categories(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"categories": [{"id": cat, "count": count} for cat, count in rows]}
 
 
-@action("merchants.search")
+@action("merchants.search", writes=False)
 def search(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Shops by fuzzy name, by category and/or by street (together: all must hold).
 
@@ -136,7 +137,7 @@ def _same_street(a: str, b: str) -> bool:
     return fuzz.ratio(_street_key(a), _street_key(b)) >= STREET_SCORE_CUTOFF
 
 
-@action("merchants.nearest")
+@action("merchants.nearest", writes=False)
 def nearest(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Shops closest to a shared location, optionally of one category.
 
@@ -161,10 +162,13 @@ def nearest(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
 def merchant_from_payload(payload: str) -> int | None:
     """The merchant id in a deep-link payload `shop_<id>`, else None."""
     prefix, _, rest = payload.partition("_")
-    return int(rest) if prefix == "shop" and rest.isdigit() else None
+    if prefix != "shop" or not rest.isascii() or not rest.isdigit():
+        return None
+    merchant_id = int(rest)
+    return merchant_id if merchant_id <= MAX_DB_INT else None
 
 
-@action("merchants.get")
+@action("merchants.get", writes=False)
 def get(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """One shop by id, by its QR payload (`shop_17`) or by merchant token.
 

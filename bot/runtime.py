@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine as DbEngine
 
 import actions  # noqa: F401  registers the actions on import
 from actions import qr, service_rules
-from actions.registry import ACTIONS
+from actions.registry import catalogue
 from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
@@ -44,7 +44,7 @@ def build_engine(
         threshold=nlu.CONFIDENCE_THRESHOLD,
         expiry_minutes=settings.flow_expiry_minutes,
         flow_dirs=flow_dirs(settings),
-        known_actions=frozenset(ACTIONS),
+        actions=catalogue(),
         handoff_intents=teams.escalate_intents,
     )
     rules = services.backend_rules(dialogue.flows)
@@ -61,7 +61,7 @@ def knowledge_base(settings: Settings, flows: Iterable[Flow] | None = None) -> K
     """The city's pages (KNOWLEDGE_DIR, else the demo pages) and the services' texts
     (of `flows`, else of the flows the settings load)."""
     if flows is None:
-        flows = load_flows(flow_dirs(settings), frozenset(ACTIONS)).values()
+        flows = load_flows(flow_dirs(settings), catalogue()).values()
     return KnowledgeBase(
         flows,
         folder=Path(settings.knowledge_dir) if settings.knowledge_dir else None,

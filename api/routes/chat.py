@@ -17,10 +17,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
 from api.deps import DbDep, EngineDep
+from api.input_guard import BadInput, check_json
 from bot.core.messages import Button, InboundMessage, Location
 from bot.engine import Engine, Handled
 from bot.ingest import ingest
@@ -39,8 +40,10 @@ MAX_TEXT = 4000
 
 
 class SharedLocation(BaseModel):
-    """A position the citizen chose to share (report a problem, nearest shop)."""
+    """A position the citizen chose to share (report a problem, nearest shop); strict,
+    so `false` is not read as 0."""
 
+    model_config = ConfigDict(strict=True)
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
 
@@ -81,6 +84,16 @@ class HistoryResponse(BaseModel):
 def chat_page() -> FileResponse:
     """The web chat page; `?start=PAYLOAD` is read by its script."""
     return FileResponse(STATIC_DIR / "chat.html", media_type="text/html")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The city's icon for every page: browsers ask for it unprompted, a 404 fills the log."""
+    return FileResponse(
+        STATIC_DIR / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.post("/api/chat", response_model=ChatResponse, response_model_exclude_none=True)
@@ -149,7 +162,11 @@ async def _read_client(
         while True:
             raw = await websocket.receive_text()
             try:
+                check_json(raw.encode("utf-8", "surrogatepass"))
                 body = ChatRequest.model_validate_json(raw)
+            except BadInput as exc:
+                await websocket.send_json({"error": str(exc)})
+                continue
             except ValidationError as exc:
                 await websocket.send_json({"error": exc.errors(include_url=False)[0]["msg"]})
                 continue

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.core.settings import get_settings
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.pages import PageError, read_page
 
@@ -92,7 +94,15 @@ def test_the_full_text_button_shows_the_page_with_its_link(tmp_path) -> None:
     assert kb.reply("", "knowledge:gibt-es-nicht", "de") is None
 
 
-def test_editors_index_and_ask_from_the_command_line(tmp_path, monkeypatch) -> None:
+@pytest.fixture
+def own_settings() -> Iterator[None]:
+    """The CLI reads the process-wide (cached) settings: from this test's environment."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_editors_index_and_ask_from_the_command_line(tmp_path, monkeypatch, own_settings) -> None:
     folder, index = tmp_path / "pages", tmp_path / "kb.idx"
     write(folder, "eisbahn.de.md", PAGE)
     monkeypatch.setenv("KNOWLEDGE_DIR", str(folder))
