@@ -79,6 +79,11 @@ class Handled:
     conversation_id: int
     replies: list[SentReply]
     duplicate: bool = False
+    # For the operators' metrics (bot.ingest): how sure the NLU was of a typed message,
+    # whether the bot did not understand it, and why it went to staff, if it did.
+    confidence: float | None = None
+    fallback: bool = False
+    handoff_reason: str | None = None
 
 
 class EngineServices:
@@ -201,7 +206,16 @@ class Engine:
         replies = self._apply(
             session, sql, turn, incoming_id, incoming_data, events, state, now_local
         )
-        return Handled(turn.contact_id, turn.conversation_id, replies)
+        typed = bool(text) and not inbound.payload
+        handoffs = [e.reason for e in events if isinstance(e, HandoffRequested)]
+        return Handled(
+            turn.contact_id,
+            turn.conversation_id,
+            replies,
+            confidence=float(parse["intent"]["confidence"]) if typed else None,
+            fallback=any(isinstance(e, FallbackRecorded) for e in events),
+            handoff_reason=handoffs[0] if handoffs else None,
+        )
 
     def _answer(
         self, text: str, payload: str | None, parse: dict[str, Any], lang: str | None

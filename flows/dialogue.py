@@ -30,6 +30,7 @@ from bot.core.i18n import catalog, t
 from bot.core.messages import Button, Reply
 from flows.definition import LANGS, Flow
 from flows.events import (
+    ActionCalled,
     ConsentChanged,
     Event,
     FallbackRecorded,
@@ -165,6 +166,9 @@ class Dialogue:
         answers_flow = resumable is not None and not (chosen and intent not in FLOW_ANSWERS)
         if answers_flow and run.handle():
             return state, events + run.events
+        if run.events:  # a call made while trying the open flow happened all the same
+            events += [e for e in run.events if isinstance(e, ActionCalled)]
+            run.events = [e for e in run.events if not isinstance(e, ActionCalled)]
         follow_up = None if chosen or resumable else self._follow_up(state, turn)
         if follow_up is not None:
             state["misunderstood"] = 0
