@@ -14,14 +14,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session
 
 from actions.registry import ActionContext, run_action
 from bot.broadcasts.consent import apply_consent
-from bot.channels.payloads import choice_in
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
 from bot.core.fastsql import Driver
@@ -30,6 +29,7 @@ from bot.core.models import utcnow
 from bot.core.outbox import enqueue
 from bot.core.settings import Settings
 from bot.handoff import HUMAN, citizen_turn, escalate
+from bot.knowledge.pages import Page
 from bot.language import reply_language
 from bot.persistence import (
     Locked,
@@ -42,7 +42,7 @@ from bot.persistence import (
 )
 from bot.ratings import rating_turn
 from bot.teams import Teams, get_teams
-from flows.dialogue import Dialogue
+from flows.dialogue import KNOWLEDGE_PAYLOAD, Dialogue
 from flows.events import (
     ConsentChanged,
     Event,
@@ -51,11 +51,22 @@ from flows.events import (
     LanguageChanged,
     ReplySent,
 )
+from flows.state import State, load_state, remember_buttons, typed_choice
 from flows.turn import Turn
 
 log = logging.getLogger(__name__)
 
 Understand = Callable[[str, str | None, datetime], dict[str, Any]]
+
+
+class Knowledge(Protocol):
+    """The city's pages (`bot.knowledge.base.KnowledgeBase`): an answer with its source
+    for a question, or the full text a `knowledge:PAGE` button asks for; None if none."""
+
+    def reply(self, text: str, payload: str | None, lang: str) -> tuple[Reply, float] | None: ...
+
+    def page(self, page_id: str) -> Page | None: ...
+
 
 # Contacts whose language this process remembers for parsing ahead of the lock.
 LANGUAGE_MEMORY = 100_000
@@ -68,6 +79,11 @@ class Handled:
     conversation_id: int
     replies: list[SentReply]
     duplicate: bool = False
+    # For the operators' metrics (bot.ingest): how sure the NLU was of a typed message,
+    # whether the bot did not understand it, and why it went to staff, if it did.
+    confidence: float | None = None
+    fallback: bool = False
+    handoff_reason: str | None = None
 
 
 class EngineServices:
@@ -90,8 +106,10 @@ class Engine:
         understand: Understand,
         dialogue: Dialogue,
         teams: Teams | None = None,
+        knowledge: Knowledge | None = None,
     ) -> None:
         self.db = db
+        self.knowledge = knowledge
         self.settings = settings
         self.understand = understand
         self.dialogue = dialogue
@@ -104,14 +122,16 @@ class Engine:
         """Process one inbound message exactly once and return the replies it produced.
 
         `resolve_choices` maps a typed answer ("2", a button's title) to the payload of
-        the buttons last shown (channels that render buttons as a numbered list), read
-        under the same lock.
+        the buttons last shown (channels that render buttons as a numbered list), which
+        the conversation's state keeps (`flows.state.typed_choice`).
         """
         text = (inbound.text or "").strip()[: self.settings.max_message_chars]
         now_local = (inbound.received_at or utcnow()).astimezone(self.settings.tz)
         sender = (inbound.channel, inbound.sender_id)
         hint = self._languages.get(sender)
         parse = self._parse(text, hint, now_local)  # outside the lock: the NLU is pure
+        guess = inbound.language_hint or hint or parse.get("language")
+        answer = self._answer(text, inbound.payload, parse, guess)
 
         with transaction(self.db) as session:
             sql = Driver(session)
@@ -124,12 +144,12 @@ class Engine:
                     duplicate=True,
                 )
             if resolve_choices and inbound.text and not inbound.payload:
-                choice = choice_in(session, turn.conversation_id, inbound.text)
+                choice = typed_choice(turn.conversation.state, inbound.text)
                 if choice is not None:
                     inbound = inbound.model_copy(update={"payload": choice.payload})
             if turn.contact.language != hint:  # the contact's language changed meanwhile
                 parse = self._parse(text, turn.contact.language, now_local)
-            handled = self._run(session, sql, turn, inbound, text, parse, now_local)
+            handled = self._run(session, sql, turn, inbound, text, parse, now_local, answer)
         self._remember_language(sender, turn.contact.language)
         return handled
 
@@ -142,6 +162,7 @@ class Engine:
         text: str,
         parse: dict[str, Any],
         now_local: datetime,
+        answer: tuple[str, tuple[Reply, float] | None] | None,
     ) -> Handled:
         """Record the inbound line, run the dialogue (or, while the conversation is with
         staff or being rated, the handoff's side of it) and store what it did."""
@@ -159,10 +180,14 @@ class Engine:
             if not side.to_bot:
                 replies = self._apply(
                     session, sql, turn, incoming_id, incoming_data, side.events,
-                    dict(conversation.state), now_local,
+                    load_state(conversation.state), now_local,
                 )
                 return Handled(turn.contact_id, turn.conversation_id, replies)
+        if answer is not None and answer[0] != lang:  # guessed the language wrong
+            answer = self._answer(text, inbound.payload, parse, lang)
         dialogue_turn = Turn(
+            knowledge=answer[1][0] if answer and answer[1] else None,
+            knowledge_score=answer[1][1] if answer and answer[1] else 0.0,
             text=text,
             payload=inbound.payload,
             parse=parse,
@@ -176,12 +201,33 @@ class Engine:
             session, turn.contact_id, inbound.channel, lang, now_local, self.settings
         )
         state, events = self.dialogue.respond(
-            dict(conversation.state), dialogue_turn, EngineServices(ctx)
+            load_state(conversation.state), dialogue_turn, EngineServices(ctx)
         )
         replies = self._apply(
             session, sql, turn, incoming_id, incoming_data, events, state, now_local
         )
-        return Handled(turn.contact_id, turn.conversation_id, replies)
+        typed = bool(text) and not inbound.payload
+        handoffs = [e.reason for e in events if isinstance(e, HandoffRequested)]
+        return Handled(
+            turn.contact_id,
+            turn.conversation_id,
+            replies,
+            confidence=float(parse["intent"]["confidence"]) if typed else None,
+            fallback=any(isinstance(e, FallbackRecorded) for e in events),
+            handoff_reason=handoffs[0] if handoffs else None,
+        )
+
+    def _answer(
+        self, text: str, payload: str | None, parse: dict[str, Any], lang: str | None
+    ) -> tuple[str, tuple[Reply, float] | None] | None:
+        """The knowledge base's answer and its relevance for a typed message, or the full
+        text a tapped `knowledge:` button asks for (the dialogue decides whether to use it)."""
+        if self.knowledge is None:
+            return None
+        lang = lang or self.settings.default_language
+        if payload and not payload.startswith(KNOWLEDGE_PAYLOAD):
+            return None
+        return lang, self.knowledge.reply(text, payload, lang)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
         if not text:
@@ -208,7 +254,7 @@ class Engine:
         incoming_id: int,
         incoming_data: dict[str, Any],
         events: list[Event],
-        state: dict[str, Any],
+        state: State,
         now_local: datetime,
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction: contact and
@@ -246,21 +292,22 @@ class Engine:
                 )
         data["events"] = [d for e in events if (d := e.for_transcript()) is not None]
         set_message_data(sql, incoming_id, data)
-        conversation.state = state
+        replies = [e.reply for e in events if isinstance(e, ReplySent)] + promises
+        remember_buttons(state, replies)
+        conversation.state = dict(state)
         save_turn(sql, turn)
         return [
             SentReply(
                 enqueue(
                     session,
                     contact,
-                    event.reply,
+                    reply,
                     reply_to_id=incoming_id,
                     conversation_id=turn.conversation_id,
                 ),
-                event.reply,
+                reply,
             )
-            for event in [*events, *(ReplySent(p) for p in promises)]
-            if isinstance(event, ReplySent)
+            for reply in replies
         ]
 
 

@@ -5,12 +5,11 @@ switch, an answer to "Meinten Sie …?", an intent worth starting) and says what
 as events. It performs no I/O: the engine stores the state and applies the events in
 one transaction, so a turn can be tested with no server and no database.
 
-State keys (JSON): `misunderstood` (misunderstandings in a row), `awaiting`
-(`"handoff_offer"` while the bot waits for yes/no), `clarify` (intents offered),
-`flows` (the flow stack, see `flows.runtime`).
+The conversation state it reads and returns is typed in `flows.state`.
 
 Payloads: `intent:NAME` (as if the citizen said NAME), `flow:NAME` (start a flow),
-`slot:NAME=VALUE`, `skip:NAME`, `confirm:yes|no`, `edit:NAME`, `staff:yes|no`, `cancel`;
+`slot:NAME=VALUE`, `skip:NAME`, `confirm:yes|no`, `edit:NAME`, `staff:yes|no`, `cancel`,
+`knowledge:PAGE` (the full text of a knowledge page, looked up by the engine);
 anything else is a deep-link start payload (`boat_dock`, `shop_17`, `service_bulky_waste`,
 `voucher`) looked up in the flows' `start_payloads`.
 """
@@ -27,10 +26,11 @@ from typing import Any
 
 import yaml
 
-from bot.core.i18n import t
+from bot.core.i18n import catalog, t
 from bot.core.messages import Button, Reply
-from flows.definition import Flow
+from flows.definition import LANGS, Flow
 from flows.events import (
+    ActionCalled,
     ConsentChanged,
     Event,
     FallbackRecorded,
@@ -41,7 +41,8 @@ from flows.events import (
 from flows.loader import load_flows
 from flows.runtime import FlowRun
 from flows.services import service_intent
-from flows.slots import is_word
+from flows.slots import is_word, vocabulary
+from flows.state import State
 from flows.turn import Services, Turn
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -62,6 +63,10 @@ NOT_CLARIFIABLE = frozenset({"out_of_scope", "affirm", "deny"})
 # Intent payloads that answer the open flow rather than start something new.
 FLOW_ANSWERS = frozenset({"affirm", "deny"})
 FLOW_PAYLOAD = "flow:"
+KNOWLEDGE_PAYLOAD = "knowledge:"
+# An answer from the city's pages this relevant beats a confident intent whose flow the
+# message names nothing of ("Wann ist die Bürgersprechstunde?" is no place's opening hours).
+KNOWLEDGE_OVER_FLOW = 0.3
 
 
 LOCATION_FLOW = "find_acceptance_point"
@@ -89,21 +94,26 @@ class Dialogue:
     actions: Mapping[str, bool] | None = None
     # Intents configured to go straight to staff (the teams file's `escalate`).
     handoff_intents: frozenset[str] = frozenset()
+    # The answers of intents without a flow, and the main menu: read when it is built.
     answers: dict[str, dict[str, Any]] = field(default_factory=lambda: _load_yaml("answers.yaml"))
     menu: list[dict[str, str]] = field(default_factory=lambda: _load_yaml("menu.yaml"))
     flows: dict[str, Flow] = field(init=False)
 
     def __post_init__(self) -> None:
         self.flows = load_flows(self.flow_dirs, self.actions)
+        # What a turn reads is read now, so a turn opens no file (tests/flows/test_no_files.py).
+        vocabulary()
+        for lang in LANGS:
+            catalog(lang)
         self.by_intent = {i: f.name for f in self.flows.values() for i in f.intents}
         self.start_payloads = _start_payloads(self.flows.values())
 
     def respond(
-        self, state: dict[str, Any], turn: Turn, services: Services
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, turn: Turn, services: Services
+    ) -> tuple[State, list[Event]]:
         """Handle one turn; returns the new state and the events to apply."""
-        state = dict(state)
-        state["flows"] = [dict(f) for f in state.get("flows") or [] if f.get("flow") in self.flows]
+        state = state.copy()
+        state["flows"] = [f.copy() for f in state.get("flows") or [] if f.get("flow") in self.flows]
         events: list[Event] = []
         lang = turn.language
         turn = _start_command(turn)
@@ -127,6 +137,8 @@ class Dialogue:
                 run.reprompt()
                 events += run.events
             return state, events
+        if turn.payload and turn.payload.startswith(KNOWLEDGE_PAYLOAD):
+            return state, events + self._full_text(state, turn, services, lang)
         intent, chosen = self._intent(turn)
         if not chosen and (about := service_intent(turn, intent, self.threshold)):
             intent, chosen = about, True  # a named service: asked about it, or applied
@@ -154,22 +166,32 @@ class Dialogue:
         answers_flow = resumable is not None and not (chosen and intent not in FLOW_ANSWERS)
         if answers_flow and run.handle():
             return state, events + run.events
+        if run.events:  # a call made while trying the open flow happened all the same
+            events += [e for e in run.events if isinstance(e, ActionCalled)]
+            run.events = [e for e in run.events if not isinstance(e, ActionCalled)]
         follow_up = None if chosen or resumable else self._follow_up(state, turn)
         if follow_up is not None:
             state["misunderstood"] = 0
             return state, events + self._run(state, turn, services, lang, "start", *follow_up)
-        if not chosen and _small_talk(turn, self.threshold):
+        unsure = intent == "out_of_scope" or turn.confidence < self.threshold
+        if not chosen and unsure and turn.knowledge is not None:
+            state["misunderstood"] = 0  # answered from the city's pages, with the source
+            events.append(ReplySent(turn.knowledge))
+        elif not chosen and _small_talk(turn, self.threshold):
             state, events = self._out_of_scope(state, events, turn, lang)
-        elif not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
+        elif not chosen and unsure:
             state, events = self._not_understood(state, events, turn, lang)
         else:
             state["misunderstood"] = 0
             if intent in self.handoff_intents:
                 return self._handoff(state, events, lang, f"intent:{intent}")
-            if intent in self.by_intent:
+            if intent in self.by_intent and self._knowledge_fits_better(turn, intent):
+                events.append(ReplySent(turn.knowledge))  # type: ignore[arg-type]
+            elif intent in self.by_intent:
                 run.start(self.by_intent[intent])
                 return state, events + run.events
-            state, events = self._route(state, events, intent, lang)
+            else:
+                state, events = self._route(state, events, intent, lang)
         if state.get("flows") and state["flows"][-1] is resumable:
             run.events = []
             run.reprompt()
@@ -178,7 +200,7 @@ class Dialogue:
 
     def _run(
         self,
-        state: dict[str, Any],
+        state: State,
         turn: Turn,
         services: Services,
         lang: str,
@@ -194,7 +216,31 @@ class Dialogue:
             run.reprompt()
         return run.events
 
-    def _expire(self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str) -> None:
+    def _knowledge_fits_better(self, turn: Turn, intent: str) -> bool:
+        """A question the intent's flow cannot place: its flow would ask which of its
+        options is meant ("Für welche Einrichtung?") as the message names none, and the
+        city's pages answer it well ("Wann ist die Bürgersprechstunde?")."""
+        if turn.knowledge is None or turn.knowledge_score < KNOWLEDGE_OVER_FLOW:
+            return False
+        if "?" not in turn.text:
+            return False
+        flow = self.flows[self.by_intent[intent]]
+        choices = [
+            slot
+            for slot in flow.slots.values()
+            if slot.type == "choice" and not slot.optional and slot.when is None
+        ]
+        named = any(turn.entities(entity) for slot in choices for entity in slot.entities)
+        return bool(choices) and not named
+
+    def _full_text(
+        self, state: State, turn: Turn, services: Services, lang: str
+    ) -> list[Event]:
+        """The "full text" button of an answer: the page, then the open flow's question."""
+        reply = turn.knowledge or Reply(text=t("knowledge.gone", lang))
+        return [ReplySent(reply), *self._run(state, turn, services, lang, "reprompt")]
+
+    def _expire(self, state: State, events: list[Event], turn: Turn, lang: str) -> None:
         """Drop a flow left alone longer than `expiry_minutes`, telling the citizen so."""
         if not state["flows"]:
             return
@@ -206,7 +252,7 @@ class Dialogue:
             events.append(ReplySent(Reply(text=t("flow.expired", lang, title=title))))
 
     @staticmethod
-    def _stop(state: dict[str, Any], lang: str) -> tuple[dict[str, Any], list[Event]]:
+    def _stop(state: State, lang: str) -> tuple[State, list[Event]]:
         """STOP: every subscription ends at once, confirmed; an open flow is aborted too
         (STOP was one of its cancel words, and says so)."""
         events: list[Event] = []
@@ -231,7 +277,7 @@ class Dialogue:
         return self._start_for(text)
 
     def _location_start(
-        self, turn: Turn, state: dict[str, Any]
+        self, turn: Turn, state: State
     ) -> tuple[str, dict[str, Any]] | None:
         """A location shared out of the blue: the shops nearby are the likeliest wish."""
         if turn.location is None or turn.text or turn.payload or state["flows"]:
@@ -251,8 +297,8 @@ class Dialogue:
         return None
 
     def _route(
-        self, state: dict[str, Any], events: list[Event], intent: str, lang: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], intent: str, lang: str
+    ) -> tuple[State, list[Event]]:
         if intent == "human_handoff":
             return self._handoff(state, events, lang, "citizen_asked")
         if intent == "cancel":
@@ -267,7 +313,7 @@ class Dialogue:
         events.append(ReplySent(Reply(text=t(answer["text"], lang), buttons=buttons)))
         return state, events
 
-    def _follow_up(self, state: dict[str, Any], turn: Turn) -> tuple[str, dict[str, Any]] | None:
+    def _follow_up(self, state: State, turn: Turn) -> tuple[str, dict[str, Any]] | None:
         """An elliptical message ("und am Sonntag?", "and the library?", "en morgen?")
         asks the last answered question again with what it names: the last answer's flow
         with its slots, those the message names replaced."""
@@ -290,8 +336,8 @@ class Dialogue:
         return flow.name, kept
 
     def _out_of_scope(
-        self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], turn: Turn, lang: str
+    ) -> tuple[State, list[Event]]:
         """Small talk, another topic or emoji only: say briefly what the bot can do, with
         the main menu. It is no misunderstanding, so it never counts towards staff."""
         ranking = list(turn.parse.get("intent_ranking") or [])
@@ -301,8 +347,8 @@ class Dialogue:
         return state, events
 
     def _not_understood(
-        self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], turn: Turn, lang: str
+    ) -> tuple[State, list[Event]]:
         ranking = list(turn.parse.get("intent_ranking") or [])
         events.append(FallbackRecorded(text=turn.text, language=lang, ranking=ranking[:5]))
         state["misunderstood"] = int(state.get("misunderstood", 0)) + 1
@@ -312,22 +358,30 @@ class Dialogue:
             events.append(ReplySent(self._yes_no(t("handoff.offer", lang), lang)))
             return state, events
         guesses = [r["name"] for r in ranking if r.get("name") not in NOT_CLARIFIABLE][:2]
+        buttons = [
+            Button(title=t(f"intent.{name}", lang), payload=INTENT_PAYLOAD + name)
+            for name in guesses
+        ]
         if guesses:
             state["clarify"] = guesses
-            buttons = [
-                Button(title=t(f"intent.{name}", lang), payload=INTENT_PAYLOAD + name)
-                for name in guesses
-            ]
-            events.append(ReplySent(Reply(text=t("clarify", lang), buttons=buttons)))
-        else:
-            events.append(
-                ReplySent(Reply(text=t("fallback", lang), buttons=self.menu_buttons(lang)))
+        if "?" in turn.text:  # a question the city's pages do not answer: said so
+            person = Button(
+                title=t("knowledge.ask_person", lang), payload=INTENT_PAYLOAD + "human_handoff"
             )
+            reply = Reply(
+                text=t("knowledge.none", lang),
+                buttons=[*(buttons or self.menu_buttons(lang)), person],
+            )
+        elif guesses:
+            reply = Reply(text=t("clarify", lang), buttons=buttons)
+        else:
+            reply = Reply(text=t("fallback", lang), buttons=self.menu_buttons(lang))
+        events.append(ReplySent(reply))
         return state, events
 
     def _handoff(
-        self, state: dict[str, Any], events: list[Event], lang: str, reason: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], lang: str, reason: str
+    ) -> tuple[State, list[Event]]:
         state["misunderstood"] = 0
         state["flows"] = []
         events.append(HandoffRequested(reason=reason))

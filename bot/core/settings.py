@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     chat_allowed_origins: str = ""
     # Largest request body on any route (413 above it); chat and NLU take far less.
     max_request_bytes: int = 1024 * 1024
+    # The city's knowledge pages (Markdown with front matter; empty: the demo pages in
+    # actions/data/knowledge/) and the index `stadtbot knowledge index` writes.
+    knowledge_dir: str = ""
+    knowledge_index: str = "./stadtbot-knowledge.idx"
     # /readyz fails when a due outbox row has waited longer than this (0: never).
     outbox_ready_max_age_seconds: float = 300.0
     # Transcripts, media and NLU review copies are deleted after this many days (0: kept).
