@@ -276,7 +276,7 @@ def booking_dict(ctx: ActionContext, booking: BoatBooking, boat: Boat) -> dict[s
     }
 
 
-@action("boats.search")
+@action("boats.search", writes=False)
 def search(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Is a boat of this type free then? If not, the nearest alternatives.
 
@@ -308,7 +308,7 @@ def search(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action("boats.quote")
+@action("boats.quote", writes=False)
 def quote(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """What a type costs for a duration ("was kostet das?" mid-flow).
 
@@ -328,7 +328,7 @@ def quote(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action("boats.book")
+@action("boats.book", writes=True)
 def book(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Book a free boat of a type (or one boat) for a window; safe under concurrency.
 
@@ -367,7 +367,7 @@ def book(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     return booking_dict(ctx, booking, boat)
 
 
-@action("boats.my_bookings")
+@action("boats.my_bookings", writes=False)
 def my_bookings(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """The asking contact's bookings that have not ended yet, soonest first.
 
@@ -400,7 +400,7 @@ def own_booking(ctx: ActionContext, reference: Any, lock: bool = False) -> tuple
     return booking, boat
 
 
-@action("boats.cancel")
+@action("boats.cancel", writes=True)
 def cancel(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Cancel one's own booking while the free cancellation period lasts.
 

@@ -164,7 +164,7 @@ def create_case(
     return case
 
 
-@action("cases.submit")
+@action("cases.submit", writes=True)
 def submit(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Submit an application or a report; reports near an identical open one are linked.
 
@@ -222,7 +222,7 @@ def own_case(ctx: ActionContext, reference: Any) -> CityCase:
     return case
 
 
-@action("cases.status")
+@action("cases.status", writes=False)
 def status(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Status and history of one's own case; other people's cases do not exist here.
 
@@ -253,7 +253,7 @@ def status(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action("cases.my_cases")
+@action("cases.my_cases", writes=False)
 def my_cases(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """The contact's cases, newest first.
 

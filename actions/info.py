@@ -37,7 +37,7 @@ def _intervals(day_hours: hours.DayHours) -> list[dict[str, str]]:
     ]
 
 
-@action("info.places")
+@action("info.places", writes=False)
 def places(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Places with opening hours.
 
@@ -46,7 +46,7 @@ def places(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"places": [hours.place_info(key) for key in hours.place_keys()]}
 
 
-@action("info.opening_hours")
+@action("info.opening_hours", writes=False)
 def opening_hours(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Is a place open on a date, and when; if closed, the next open day.
 
@@ -105,7 +105,7 @@ def _occurrences(
     return [(start, end)] if overlaps else []
 
 
-@action("info.events")
+@action("info.events", writes=False)
 def events(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Events between two dates (inclusive), sorted by start.
 
@@ -135,7 +135,7 @@ def events(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"from": first.isoformat(), "to": last.isoformat(), "events": found}
 
 
-@action("info.parking")
+@action("info.parking", writes=False)
 def parking(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Free spaces in the parking garages now.
 
@@ -149,7 +149,7 @@ def parking(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@action("info.weather")
+@action("info.weather", writes=False)
 def weather(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """The forecast for today or a day in the coming week.
 

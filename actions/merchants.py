@@ -78,7 +78,7 @@ def _category(session: Session, value: Any) -> str:
     return text
 
 
-@action("merchants.categories")
+@action("merchants.categories", writes=False)
 def categories(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Categories with their number of shops, for a choice list.
 
@@ -93,7 +93,7 @@ def categories(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"categories": [{"id": cat, "count": count} for cat, count in rows]}
 
 
-@action("merchants.search")
+@action("merchants.search", writes=False)
 def search(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Shops by fuzzy name, by category and/or by street (together: all must hold).
 
@@ -136,7 +136,7 @@ def _same_street(a: str, b: str) -> bool:
     return fuzz.ratio(_street_key(a), _street_key(b)) >= STREET_SCORE_CUTOFF
 
 
-@action("merchants.nearest")
+@action("merchants.nearest", writes=False)
 def nearest(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Shops closest to a shared location, optionally of one category.
 
@@ -164,7 +164,7 @@ def merchant_from_payload(payload: str) -> int | None:
     return int(rest) if prefix == "shop" and rest.isdigit() else None
 
 
-@action("merchants.get")
+@action("merchants.get", writes=False)
 def get(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """One shop by id, by its QR payload (`shop_17`) or by merchant token.
 

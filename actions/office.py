@@ -79,7 +79,7 @@ def _slot_dict(moment: datetime) -> dict[str, str]:
     return {"start": moment.isoformat(), "time": moment.strftime("%H:%M")}
 
 
-@action("citizens_office.free_slots")
+@action("citizens_office.free_slots", writes=False)
 def free_slots(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Free appointment slots on a date, or on the next day that has any.
 
@@ -112,7 +112,7 @@ def free_slots(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     raise ActionError("no_free_slots", date=None)
 
 
-@action("citizens_office.book")
+@action("citizens_office.book", writes=True)
 def book(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Book a free slot for a concern (ID card, passport, …); creates a case.
 

@@ -53,7 +53,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@action("privacy.export_link")
+@action("privacy.export_link", writes=True)
 def export_link(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """A fresh download link for the citizen's data, valid for an hour and for one
     download."""
@@ -66,7 +66,7 @@ def export_link(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"url": f"{base}/privacy/export/{token}", "expires": expires.isoformat()}
 
 
-@action("privacy.request_erasure")
+@action("privacy.request_erasure", writes=True)
 def request_erasure(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Record the confirmed erasure request; `review` says whether staff look first."""
     open_request = ctx.session.exec(

@@ -33,14 +33,14 @@ def _all(key: str, lang: str, synonyms: list[str]) -> dict[str, Any]:
     return {"id": ALL, "title": t(key, lang), "synonyms": synonyms}
 
 
-@action("subscriptions.topics")
+@action("subscriptions.topics", writes=False)
 def list_topics(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     options = [_option(topic, ctx.language) for topic in topics()]
     everything = ["alle", "alles", "all", "everything", "alle onderwerpen"]
     return {"topics": [*options, _all("subscriptions.all_topics", ctx.language, everything)]}
 
 
-@action("subscriptions.districts")
+@action("subscriptions.districts", writes=False)
 def list_districts(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     options = [_option(district, ctx.language) for district in districts()]
     whole = ["alle", "überall", "egal", "ganze stadt", "everywhere", "all", "overal", "heel ahaus"]
@@ -49,7 +49,7 @@ def list_districts(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]
     }
 
 
-@action("subscriptions.current")
+@action("subscriptions.current", writes=False)
 def current(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     rows = ctx.session.exec(
         select(Subscription).where(Subscription.contact_id == ctx.contact_id)

@@ -128,7 +128,7 @@ def _expired(voucher: Voucher, now: datetime) -> bool:
     return voucher.expires_at <= now
 
 
-@action("vouchers.balance")
+@action("vouchers.balance", writes=False)
 def balance(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Balance of a voucher; the first contact to ask claims it.
 
@@ -157,7 +157,7 @@ def find_merchant(session: Session, merchant_id: Any) -> Merchant:
     return merchant
 
 
-@action("vouchers.redeem")
+@action("vouchers.redeem", writes=True)
 def redeem(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Pay `amount_cents` at a shop from a voucher; partial amounts are fine.
 

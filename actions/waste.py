@@ -41,7 +41,7 @@ def pickup_days(district: str, since: date, count: int = DEFAULT_COUNT) -> list[
     return result
 
 
-@action("waste.pickup_days")
+@action("waste.pickup_days", writes=False)
 def pickup_days_action(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
     """Next bulky waste pickup days for an address's street or a district.
 

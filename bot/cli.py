@@ -136,10 +136,19 @@ def chat(
         for sent in handled.replies:
             typer.echo(sent.reply.text)
             if sent.reply.image_url:
-                typer.echo(f"  [image] {sent.reply.image_url}")
+                typer.echo(f"  [image] {_site_link(sent.reply.image_url, settings)}")
             for button in sent.reply.buttons:
                 buttons.append(button)
                 typer.echo(f"  {len(buttons)}. {button.title}")
+
+
+def _site_link(url: str, settings: Settings) -> str:
+    """A reply's image as a link a terminal user can open: our own paths (the QR ticket)
+    resolved against PUBLIC_BASE_URL, or the local server `stadtbot serve` would run."""
+    if "://" in url:
+        return url
+    base = settings.public_base_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+    return f"{base}/{url.lstrip('/')}"
 
 
 @db_app.command("upgrade")

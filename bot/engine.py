@@ -244,7 +244,7 @@ class Engine:
                     language=event.language,
                     ranking=event.ranking,
                 )
-        data["events"] = [e.as_dict() for e in events if not isinstance(e, ReplySent)]
+        data["events"] = [d for e in events if (d := e.for_transcript()) is not None]
         set_message_data(sql, incoming_id, data)
         conversation.state = state
         save_turn(sql, turn)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine as DbEngine
 
 import actions  # noqa: F401  registers the actions on import
 from actions import service_rules
-from actions.registry import ACTIONS
+from actions.registry import catalogue
 from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
@@ -40,7 +40,7 @@ def build_engine(
         threshold=nlu.CONFIDENCE_THRESHOLD,
         expiry_minutes=settings.flow_expiry_minutes,
         flow_dirs=flow_dirs(settings),
-        known_actions=frozenset(ACTIONS),
+        actions=catalogue(),
         handoff_intents=teams.escalate_intents,
     )
     rules = services.backend_rules(dialogue.flows)

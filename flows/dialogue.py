@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -83,9 +84,9 @@ class Dialogue:
     threshold: float
     expiry_minutes: int = 60
     flow_dirs: tuple[Path, ...] = (DEFINITIONS_DIR,)
-    # Names of the backend actions the flows may call (handed in by the wiring, which
-    # knows `actions`); None skips the check, for tests with a fake backend.
-    known_actions: frozenset[str] | None = None
+    # The backend's catalogue, action name → whether it writes (handed in by the wiring,
+    # which knows `actions`); None skips the action checks, for tests with a fake backend.
+    actions: Mapping[str, bool] | None = None
     # Intents configured to go straight to staff (the teams file's `escalate`).
     handoff_intents: frozenset[str] = frozenset()
     answers: dict[str, dict[str, Any]] = field(default_factory=lambda: _load_yaml("answers.yaml"))
@@ -93,8 +94,7 @@ class Dialogue:
     flows: dict[str, Flow] = field(init=False)
 
     def __post_init__(self) -> None:
-        known = set(self.known_actions) if self.known_actions is not None else None
-        self.flows = load_flows(self.flow_dirs, known)
+        self.flows = load_flows(self.flow_dirs, self.actions)
         self.by_intent = {i: f.name for f in self.flows.values() for i in f.intents}
         self.start_payloads = _start_payloads(self.flows.values())
 

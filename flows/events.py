@@ -2,8 +2,8 @@
 
 The dialogue never sends or stores anything itself; it returns these, and the engine
 writes replies to the outbox and changes contact and conversation together with the
-new state. Each event has one name and one JSON shape (`as_dict`), used in the
-transcript and in golden tests.
+new state. Each event has one name and one JSON shape (`as_dict`), used in golden
+tests; `for_transcript` is what the engine keeps of it on the inbound line.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ class Event:
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.name, **asdict(self)}
 
+    def for_transcript(self) -> dict[str, Any] | None:
+        """What the transcript keeps of the event (None: nothing, it is stored elsewhere)."""
+        return self.as_dict()
+
 
 @dataclass(frozen=True)
 class ReplySent(Event):
@@ -33,6 +37,36 @@ class ReplySent(Event):
 
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.name, "reply": self.reply.model_dump(exclude_none=True)}
+
+    def for_transcript(self) -> dict[str, Any] | None:
+        return None  # every reply is a transcript line of its own
+
+
+@dataclass(frozen=True)
+class ActionCalled(Event):
+    """The flow ran backend action `action` with `params`: its `result`, or the
+    `ActionError` code in `error`. The action already ran in the turn's transaction, so
+    the engine has nothing to do; the event says what the turn did (golden files)."""
+
+    action: str
+    params: dict[str, Any]
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    name = "action_called"
+
+    def as_dict(self) -> dict[str, Any]:
+        # Not `asdict`: it deep-copies every result, and the dicts are the action's own.
+        return {
+            "type": self.name,
+            "action": self.action,
+            "params": self.params,
+            "result": self.result,
+            "error": self.error,
+        }
+
+    def for_transcript(self) -> dict[str, Any] | None:
+        # Params and results may hold a PIN or a personal link: only what ran, and how.
+        return {"type": self.name, "action": self.action, "error": self.error}
 
 
 @dataclass(frozen=True)

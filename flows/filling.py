@@ -267,7 +267,7 @@ class FillingMixin(RunBase):
         if source.action:
             params = self.params(frame, source.params)
             try:
-                data: Any = self.services.run_action(source.action, params)
+                data: Any = self.act(source.action, params)
             except ActionError as exc:
                 log.info("options for %s: %s", slot.name, exc.code)
                 data = {}

@@ -2,8 +2,10 @@
 
 Every mistake a flow author can make is reported at load time, not in front of a
 citizen: an unknown slot type, a missing language, a `goto` to no step, an action the
-backend does not register, a template naming a slot that does not exist, two flows
-claiming the same intent. The YAML loader keeps line numbers so the message points at
+backend does not register, a writing action before the flow's confirmation (steps before
+a `confirm` run again after a correction, and a side question or a list of options runs
+whenever it is asked), a template naming a slot that does not exist, two flows claiming
+the same intent. The YAML loader keeps line numbers so the message points at
 the right place:
 
     FlowDefinitionError
@@ -13,7 +15,7 @@ the right place:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +86,13 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 
 def load_flows(
-    directories: Iterable[Path], known_actions: set[str] | None = None
+    directories: Iterable[Path], actions: Mapping[str, bool] | None = None
 ) -> dict[str, Flow]:
-    """Every flow in the directories (later directories may add flows, not replace them)."""
+    """Every flow in the directories (later directories may add flows, not replace them).
+
+    `actions` is the backend's catalogue, action name → whether it writes (handed in by
+    the wiring, which knows `actions`); None skips the action checks (a fake backend).
+    """
     flows: dict[str, Flow] = {}
     intents: dict[str, str] = {}
     for directory in directories:
@@ -99,7 +105,7 @@ def load_flows(
                 raise FlowDefinitionError(str(path), line, f"invalid YAML: {exc.problem}") from None
             if not isinstance(raw, dict) or "flow" not in raw:
                 continue  # answers.yaml, menu.yaml and other data files are not flows
-            flow = FlowBuilder(str(path), known_actions).build(raw)
+            flow = FlowBuilder(str(path), actions).build(raw)
             if flow.name in flows:
                 raise FlowDefinitionError(
                     str(path),
@@ -137,9 +143,9 @@ def _all_steps(flow: Flow) -> list[Step]:
 class FlowBuilder:
     """Builds one `Flow` from a parsed file, raising `FlowDefinitionError` on the first fault."""
 
-    def __init__(self, path: str, known_actions: set[str] | None) -> None:
+    def __init__(self, path: str, actions: Mapping[str, bool] | None) -> None:
         self.path = path
-        self.known_actions = known_actions
+        self.actions = actions
 
     def fail(self, node: Any, message: str) -> FlowDefinitionError:
         return FlowDefinitionError(self.path, getattr(node, "line", 1), message)
@@ -177,6 +183,7 @@ class FlowBuilder:
             if slot_name not in slots:
                 raise self.fail(raw, f"remember names unknown slot {slot_name!r}")
         self.check_references(flow)
+        self.check_writes(flow)
         ids = {step.id for step in steps}
         for slot in slots.values():
             if slot.otherwise and slot.otherwise.goto not in ids:
@@ -310,8 +317,39 @@ class FlowBuilder:
     def check_action(self, action: Any, node: Any, where: str) -> None:
         if action is None:
             return
-        if self.known_actions is not None and action not in self.known_actions:
+        if self.actions is not None and action not in self.actions:
             raise self.fail(node, f"{where}: unknown action {action!r}")
+
+    def writes(self, action: str | None) -> bool:
+        return bool(action and self.actions and self.actions.get(action))
+
+    def check_writes(self, flow: Flow) -> None:
+        """A writing action only after the flow's confirm step: the steps before it run
+        again after a correction at the summary, side questions and options whenever
+        they are asked, so a booking there would be made twice or never confirmed."""
+        confirmed = False
+        for step in flow.steps:
+            confirmed = confirmed or step.kind == "confirm"
+            if step.kind == "action" and not confirmed and self.writes(step.action):
+                raise self.fail(
+                    step,
+                    f"step {step.id!r}: action {step.action!r} writes, so it must come "
+                    "after the flow's confirm step",
+                )
+        for question in flow.side_questions:
+            for step in question.steps:
+                if self.writes(step.action):
+                    raise self.fail(
+                        step, f"side question step {step.id!r}: action {step.action!r} writes"
+                    )
+        for slot in flow.slots.values():
+            source = slot.options_from
+            if source is not None and self.writes(source.action):
+                raise FlowDefinitionError(
+                    self.path,
+                    slot.line,
+                    f"slot {slot.name!r}: options_from action {source.action!r} writes",
+                )
 
     def steps(self, raw: Any, parent: Any, where: str) -> tuple[Step, ...]:
         if not isinstance(raw, list) or not raw:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.errors import ActionError
 from bot.core.messages import Button, Reply
 from flows.definition import Flow
-from flows.events import Event, ReplySent
+from flows.events import ActionCalled, Event, ReplySent
 from flows.turn import Services, Turn
 
 MAX_STEPS_PER_TURN = 50
@@ -54,6 +55,17 @@ class RunBase:
 
     def say(self, text: str, buttons: list[Button] | None = None, image: str | None = None) -> None:
         self.events.append(ReplySent(Reply(text=text, buttons=buttons or [], image_url=image)))
+
+    def act(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run a backend action through the services, leaving an `ActionCalled` event
+        either way; an `ActionError` is raised on to the caller's handler."""
+        try:
+            result = self.services.run_action(name, params)
+        except ActionError as exc:
+            self.events.append(ActionCalled(name, params, error=exc.code))
+            raise
+        self.events.append(ActionCalled(name, params, result=result))
+        return result
 
     def new_frame(self, name: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:
         """A fresh frame; remembered slots (a voucher code given earlier) are filled in."""

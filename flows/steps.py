@@ -188,7 +188,7 @@ class StepsMixin(RunBase):
         """Run the step's action; on an expected error apply its handler. True on success."""
         assert step.action is not None
         try:
-            result = self.services.run_action(step.action, self.params(frame, step.params))
+            result = self.act(step.action, self.params(frame, step.params))
         except ActionError as exc:
             self.on_error(frame, flow, step, exc)
             return False

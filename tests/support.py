@@ -69,23 +69,40 @@ def _with_search_path(url: str, schema: str) -> str:
 
 
 @contextmanager
-def pg_schema() -> Iterator[str]:
-    """A migrated PostgreSQL schema of its own (skips without TEST_DATABASE_URL); dropped after."""
+def pg_admin() -> Iterator[tuple[str, Any]]:
+    """The test server's URL and an autocommit engine on it (skips without TEST_DATABASE_URL).
+
+    One place that creates and drops test schemas and databases, so cleanup is the same
+    for every PostgreSQL test.
+    """
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(PG_SKIP_REASON)
-    schema = f"sb_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _with_search_path(base, schema)
     try:
-        upgrade(url)
-        yield url
+        yield base, admin
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def pg_execute(admin: Any, sql: str, **params: object) -> None:
+    """Run one administrative statement (CREATE/DROP …) in autocommit mode."""
+    with admin.connect() as conn:
+        conn.execute(text(sql), params)
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own (skips without TEST_DATABASE_URL); dropped after."""
+    schema = f"sb_{uuid.uuid4().hex[:12]}"
+    with pg_admin() as (base, admin):
+        pg_execute(admin, f'CREATE SCHEMA "{schema}"')
+        url = _with_search_path(base, schema)
+        try:
+            upgrade(url)
+            yield url
+        finally:
+            pg_execute(admin, f'DROP SCHEMA "{schema}" CASCADE')
 
 
 class StaffLogin(httpx.Auth):

@@ -83,6 +83,16 @@ def chat_page() -> FileResponse:
     return FileResponse(STATIC_DIR / "chat.html", media_type="text/html")
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The city's icon for every page: browsers ask for it unprompted, a 404 fills the log."""
+    return FileResponse(
+        STATIC_DIR / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 @router.post("/api/chat", response_model=ChatResponse, response_model_exclude_none=True)
 def post_chat(body: ChatRequest, engine: EngineDep) -> ChatResponse:
     """Send one message (or open a session) and get the bot's replies."""

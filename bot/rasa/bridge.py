@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from actions.registry import ActionContext, ActionError, run_action
+from actions.registry import ActionContext, ActionError, catalogue, run_action
 from bot.core.db import transaction
 from bot.core.settings import Settings
 from bot.rasa import replies
@@ -35,8 +35,6 @@ from bot.rasa.slotvalues import read_slots, render_params
 from flows.definition import Flow
 from flows.summary import MISSING, TEMPLATE_RE, lookup
 
-# Backend actions that change something for the citizen (bookings, money, cases).
-WRITING = frozenset({"boats.book", "boats.cancel", "vouchers.redeem", "cases.submit"})
 SERVICE_CHOOSER = "apply_service"
 CLAIM_ATTEMPTS = 2
 
@@ -86,6 +84,8 @@ class Bridge:
         self.settings = settings
         self.flows = flows
         self.intents = {name: f.intents[0] for name, f in flows.items() if f.intents}
+        # Actions that change something for the citizen, as they declare it themselves.
+        self.writing = frozenset(name for name, writes in catalogue().items() if writes)
 
     def call(self, spec: RasaAction, call: Call) -> Answer:
         """Answer one action call (see the module docstring)."""
@@ -142,7 +142,7 @@ class Bridge:
         assert contact.id is not None
         lang = contact.language or self.settings.default_language
         claim = None
-        if variant.action in WRITING:
+        if variant.action in self.writing:
             claim = session.get(RasaActionCall, call.key())
             if claim is not None and claim.answer is not None:
                 return Answer(**claim.answer)

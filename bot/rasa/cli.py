@@ -79,7 +79,7 @@ def import_(
     out: Annotated[Path, typer.Option(help="Writes OUT/flows and OUT/nlu.")] = Path("imported"),
 ) -> None:
     """Turn a Rasa 3 project's forms and NLU data into Stadtbot flows and training data."""
-    from actions.registry import ACTIONS
+    from actions.registry import catalogue
     from bot.rasa.flowset import load_city_flows
     from bot.rasa.importer import import_project, write_result
     from flows.dialogue import DEFINITIONS_DIR
@@ -94,7 +94,7 @@ def import_(
     for path in write_result(result, out):
         typer.echo(f"wrote {path}")
     try:
-        load_flows([DEFINITIONS_DIR, out / "flows"], set(ACTIONS))
+        load_flows([DEFINITIONS_DIR, out / "flows"], catalogue())
     except FlowDefinitionError as exc:
         typer.echo(f"error: an imported flow does not load: {exc}", err=True)
         raise typer.Exit(1) from None

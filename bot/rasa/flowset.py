@@ -11,7 +11,7 @@ from pathlib import Path
 
 import actions  # noqa: F401  registers the actions on import
 from actions import service_rules
-from actions.registry import ACTIONS
+from actions.registry import catalogue
 from bot.core.settings import Settings
 from flows import services
 from flows.definition import Flow
@@ -28,6 +28,6 @@ def flow_dirs(settings: Settings) -> tuple[Path, ...]:
 def load_city_flows(settings: Settings) -> dict[str, Flow]:
     """Every flow by name, validated; the services' rules registered with the actions
     (as `bot.runtime.build_engine` does), so `cases.submit` knows every service file."""
-    flows = load_flows(flow_dirs(settings), set(ACTIONS))
+    flows = load_flows(flow_dirs(settings), catalogue())
     service_rules.register(services.backend_rules(flows))
     return flows

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.registry import ACTIONS
+from actions.registry import catalogue
 from flows.dialogue import DEFINITIONS_DIR, Dialogue
 from flows.loader import FlowDefinitionError, load_flows
 from flows.services import backend_rules, nlu_lookup
@@ -28,11 +28,11 @@ def write(directory: Path, name: str, body: str) -> Path:
 
 def load_one(tmp_path: Path, body: str) -> None:
     write(tmp_path, "broken.yaml", body)
-    load_flows([tmp_path], set(ACTIONS))
+    load_flows([tmp_path], catalogue())
 
 
 def test_shipped_flows_load_against_the_registered_actions() -> None:
-    known = set(ACTIONS)
+    known = catalogue()
     assert "boats.book" in known
     flows = load_flows([DEFINITIONS_DIR], known)
     assert {"book_boat", "redeem_voucher", "bulky_waste", "report_issue", "weather"} <= set(flows)
@@ -180,6 +180,35 @@ def test_shipped_flows_load_against_the_registered_actions() -> None:
             5,
             "options 'servics': a list or one of ('services', 'aspects')",
         ),
+        (
+            f"""
+            flow: x
+            title: {TEXTS}
+            steps:
+              - action: merchants.search
+              - id: book
+                action: boats.book
+              - confirm: {TEXTS}
+            """,
+            5,
+            "step 'book': action 'boats.book' writes, so it must come after the flow's confirm",
+        ),
+        (
+            f"""
+            flow: x
+            title: {TEXTS}
+            side_questions:
+              - keywords: [storno]
+                steps:
+                  - id: cancel_it
+                    action: boats.cancel
+            steps:
+              - confirm: {TEXTS}
+              - action: boats.cancel
+            """,
+            6,
+            "side question step 'cancel_it': action 'boats.cancel' writes",
+        ),
     ],
 )
 def test_errors_name_file_line_and_fault(tmp_path: Path, body: str, line: int, fault: str) -> None:
@@ -190,6 +219,24 @@ def test_errors_name_file_line_and_fault(tmp_path: Path, body: str, line: int, f
     assert error.line == line, str(error)
     assert fault in str(error)
     assert str(error).startswith(f"{error.path}:{line}: ")
+
+
+def test_a_writing_action_after_the_confirm_step_loads(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "fine.yaml",
+        f"""
+        flow: fine
+        title: {TEXTS}
+        steps:
+          - action: merchants.search
+          - confirm: {TEXTS}
+          - action: boats.book
+        """,
+    )
+    assert "fine" in load_flows([tmp_path], catalogue())
+    assert catalogue()["merchants.nearest"] is False
+    assert catalogue()["privacy.request_erasure"] is True
 
 
 def test_two_flows_may_not_claim_one_intent(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from actions.registry import ActionError
 from bot.core.messages import Location
 from flows.dialogue import Dialogue
-from flows.events import HandoffRequested
+from flows.events import ActionCalled, HandoffRequested
 from tests.flows.helpers import NOW, Chat, FakeServices
 
 BOAT = {"boat_type": "Ruderboot", "date": "2026-11-21", "time": "15:00", "duration": 120}
@@ -68,7 +68,15 @@ def shop_voucher_services() -> FakeServices:
 def test_one_message_fills_four_slots_and_shows_the_summary() -> None:
     chat = Chat(boat_services())
     texts = chat.send("Ruderboot morgen um 15 Uhr für 2 Stunden", intent="book_boat", entities=BOAT)
+    search = {"type": "Ruderboot", "date": "2026-11-21", "time": "15:00", "duration": 120}
     assert [e.as_dict() for e in chat.events] == [
+        {
+            "type": "action_called",
+            "action": "boats.search",
+            "params": search,
+            "result": SEARCH_OK,
+            "error": None,
+        },
         {
             "type": "reply_sent",
             "reply": {
@@ -83,12 +91,7 @@ def test_one_message_fills_four_slots_and_shows_the_summary() -> None:
             },
         }
     ]
-    assert chat.services.calls == [
-        (
-            "boats.search",
-            {"type": "Ruderboot", "date": "2026-11-21", "time": "15:00", "duration": 120},
-        )
-    ]
+    assert chat.services.calls == [("boats.search", search)]
     assert texts and chat.frame["mode"] == "confirm"
 
 
@@ -247,6 +250,16 @@ def test_action_error_maps_to_a_message_and_reasks() -> None:
     assert texts[0].startswith("Der Steg ist von 10:00 bis 18:00 Uhr geöffnet")
     assert "16:00 Uhr der späteste Start" in texts[0]
     assert texts[1].startswith("Um wie viel Uhr") and "time" not in chat.frame["slots"]
+    called = [e.as_dict() for e in chat.events if isinstance(e, ActionCalled)]
+    assert called == [
+        {
+            "type": "action_called",
+            "action": "boats.search",
+            "params": {"type": "Ruderboot", "date": "2026-11-21", "time": "17:00", "duration": 120},
+            "result": None,
+            "error": "outside_opening_hours",
+        }
+    ]
 
 
 def test_full_slot_offers_alternatives_that_can_be_chosen() -> None:

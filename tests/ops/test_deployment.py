@@ -21,11 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from sqlalchemy import create_engine, text
 
-from bot.core.db import normalise_url
 from tests.live.server import ROOT, running_server
-from tests.support import PG_SKIP_REASON
+from tests.support import pg_admin, pg_execute
 
 DEPLOY = ROOT / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
@@ -142,24 +140,18 @@ def test_compose_file_runs_migrate_serve_and_worker_on_postgres() -> None:
 @contextmanager
 def database() -> Iterator[str]:
     """A new, empty PostgreSQL database on the test server; dropped afterwards."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip(PG_SKIP_REASON)
     name = f"sb_drill_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
+    with pg_admin() as (base, admin):
+        pg_execute(admin, f'CREATE DATABASE "{name}"')
+        try:
+            yield base.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            pg_execute(
+                admin,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n",
+                n=name,
             )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+            pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def chat(base: str, text_: str, session_id: str | None = None) -> dict:
