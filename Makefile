@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run   – install, migrate, load the demo city, serve on http://127.0.0.1:8000
-#   make test  – install (with test tools) and run the linters and the test suite
+#   make test  – install (with test tools) and run the linters, the type checker and the tests
 # Settings come from the environment and .env, e.g. PORT=8100 DATABASE_URL=sqlite:////tmp/x.db make run
 
 PYTHON ?= python3
@@ -32,6 +32,7 @@ run: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest

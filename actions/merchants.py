@@ -27,6 +27,7 @@ from actions.geo import haversine_m, valid_coordinates
 from actions.models import Merchant
 from actions.params import as_float, as_int, invalid
 from actions.registry import ActionContext, ActionError, action
+from bot.core.db import MAX_DB_INT
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
@@ -161,7 +162,10 @@ def nearest(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
 def merchant_from_payload(payload: str) -> int | None:
     """The merchant id in a deep-link payload `shop_<id>`, else None."""
     prefix, _, rest = payload.partition("_")
-    return int(rest) if prefix == "shop" and rest.isdigit() else None
+    if prefix != "shop" or not rest.isascii() or not rest.isdigit():
+        return None
+    merchant_id = int(rest)
+    return merchant_id if merchant_id <= MAX_DB_INT else None
 
 
 @action("merchants.get", writes=False)

@@ -7,11 +7,13 @@ so the citizen is asked again instead of the bot crashing.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time
 from typing import Any
 
 from actions.registry import ActionContext, ActionError
+from bot.core.db import MAX_DB_INT
 
 _DURATION_ISO = re.compile(r"^P(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)$", re.IGNORECASE)
 _DURATION_HM = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$")
@@ -99,18 +101,24 @@ def as_cents(value: Any, param: str = "amount_cents") -> int:
 
 
 def as_int(value: Any, param: str) -> int:
-    """An integer id or count."""
+    """An integer id or count (one a database column can hold)."""
     if isinstance(value, bool):
         raise invalid(param, value)
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except ValueError:
         raise invalid(param, value) from None
+    if abs(number) > MAX_DB_INT:
+        raise invalid(param, value)
+    return number
 
 
 def as_float(value: Any, param: str) -> float:
-    """A coordinate or other real number."""
+    """A coordinate or other real number (finite: NaN compares false with every bound)."""
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise invalid(param, value) from None
+    if not math.isfinite(number):
+        raise invalid(param, value)
+    return number

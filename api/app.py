@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
+from api.errors import ErrorGuard, validation_error
+from api.input_guard import InputGuard
 from api.limits import BodySizeLimit
 from api.request_log import RequestLog
 from api.routes import (
@@ -34,7 +35,6 @@ from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
 from bot.runtime import build_engine
 
-log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -59,8 +59,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    # Outermost last: RequestLog > ErrorGuard > BodySizeLimit > InputGuard > routes.
+    app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(ErrorGuard)
     app.add_middleware(RequestLog)  # outermost: ids and access lines for every answer
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
@@ -68,10 +72,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for module in routers:
         app.include_router(module.router)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "Internal error; it has been logged."}, status_code=500)
 
     return app

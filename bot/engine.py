@@ -21,7 +21,6 @@ from sqlmodel import Session
 
 from actions.registry import ActionContext, run_action
 from bot.broadcasts.consent import apply_consent
-from bot.channels.payloads import choice_in
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
 from bot.core.fastsql import Driver
@@ -51,6 +50,7 @@ from flows.events import (
     LanguageChanged,
     ReplySent,
 )
+from flows.state import State, load_state, remember_buttons, typed_choice
 from flows.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ class Engine:
         """Process one inbound message exactly once and return the replies it produced.
 
         `resolve_choices` maps a typed answer ("2", a button's title) to the payload of
-        the buttons last shown (channels that render buttons as a numbered list), read
-        under the same lock.
+        the buttons last shown (channels that render buttons as a numbered list), which
+        the conversation's state keeps (`flows.state.typed_choice`).
         """
         text = (inbound.text or "").strip()[: self.settings.max_message_chars]
         now_local = (inbound.received_at or utcnow()).astimezone(self.settings.tz)
@@ -124,7 +124,7 @@ class Engine:
                     duplicate=True,
                 )
             if resolve_choices and inbound.text and not inbound.payload:
-                choice = choice_in(session, turn.conversation_id, inbound.text)
+                choice = typed_choice(turn.conversation.state, inbound.text)
                 if choice is not None:
                     inbound = inbound.model_copy(update={"payload": choice.payload})
             if turn.contact.language != hint:  # the contact's language changed meanwhile
@@ -159,7 +159,7 @@ class Engine:
             if not side.to_bot:
                 replies = self._apply(
                     session, sql, turn, incoming_id, incoming_data, side.events,
-                    dict(conversation.state), now_local,
+                    load_state(conversation.state), now_local,
                 )
                 return Handled(turn.contact_id, turn.conversation_id, replies)
         dialogue_turn = Turn(
@@ -176,7 +176,7 @@ class Engine:
             session, turn.contact_id, inbound.channel, lang, now_local, self.settings
         )
         state, events = self.dialogue.respond(
-            dict(conversation.state), dialogue_turn, EngineServices(ctx)
+            load_state(conversation.state), dialogue_turn, EngineServices(ctx)
         )
         replies = self._apply(
             session, sql, turn, incoming_id, incoming_data, events, state, now_local
@@ -208,7 +208,7 @@ class Engine:
         incoming_id: int,
         incoming_data: dict[str, Any],
         events: list[Event],
-        state: dict[str, Any],
+        state: State,
         now_local: datetime,
     ) -> list[SentReply]:
         """Carry out the dialogue's events inside the turn's transaction: contact and
@@ -246,21 +246,22 @@ class Engine:
                 )
         data["events"] = [d for e in events if (d := e.for_transcript()) is not None]
         set_message_data(sql, incoming_id, data)
-        conversation.state = state
+        replies = [e.reply for e in events if isinstance(e, ReplySent)] + promises
+        remember_buttons(state, replies)
+        conversation.state = dict(state)
         save_turn(sql, turn)
         return [
             SentReply(
                 enqueue(
                     session,
                     contact,
-                    event.reply,
+                    reply,
                     reply_to_id=incoming_id,
                     conversation_id=turn.conversation_id,
                 ),
-                event.reply,
+                reply,
             )
-            for event in [*events, *(ReplySent(p) for p in promises)]
-            if isinstance(event, ReplySent)
+            for reply in replies
         ]
 
 

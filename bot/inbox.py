@@ -31,6 +31,7 @@ from bot.ratings import RATING, rating_question
 from bot.staff import StaffUser, find_user
 from bot.staff_tables import Handoff, StaffAudit, StaffNote, StaffPresence, TeamMembership
 from bot.teams import Teams
+from flows.state import State, remember_buttons
 
 MEMBER, READER = "member", "reader"
 TRANSCRIPT_LIMIT = 300
@@ -500,21 +501,16 @@ def release(
     if handoff is not None:
         _ensure_not_someone_elses(handoff, access)
         end_handoff(session, handoff, access.user.username, "released")
-    conversation.mode = BOT
-    conversation.state = {}
-    conversation.updated_at = utcnow()
-    session.add(conversation)
     lang = (handoff.language if handoff else None) or contact.language or "de"
     buttons = (
         [Button(title=flow[1].get(lang) or flow[0], payload=f"flow:{flow[0]}")] if flow else []
     )
-    enqueue(
-        session,
-        contact,
-        Reply(text=t("escalation.released", lang), buttons=buttons),
-        kind="staff",
-        conversation_id=conversation.id,
-    )
+    reply = Reply(text=t("escalation.released", lang), buttons=buttons)
+    conversation.mode = BOT
+    conversation.state = _fresh_state(reply)
+    conversation.updated_at = utcnow()
+    session.add(conversation)
+    enqueue(session, contact, reply, kind="staff", conversation_id=conversation.id)
 
 
 def close(session: Session, conversation_id: int, access: Access, teams: Teams) -> None:
@@ -526,12 +522,21 @@ def close(session: Session, conversation_id: int, access: Access, teams: Teams) 
         raise Conflict("Die Unterhaltung ist nicht bei Mitarbeiter*innen.")
     _ensure_not_someone_elses(handoff, access)
     end_handoff(session, handoff, access.user.username, "closed")
+    lang = handoff.language or contact.language or "de"
+    question = rating_question(lang)
     conversation.mode = RATING
-    conversation.state = {}
+    conversation.state = _fresh_state(question)
     conversation.updated_at = utcnow()
     session.add(conversation)
-    lang = handoff.language or contact.language or "de"
-    enqueue(session, contact, rating_question(lang), kind="staff", conversation_id=conversation.id)
+    enqueue(session, contact, question, kind="staff", conversation_id=conversation.id)
+
+
+def _fresh_state(reply: Reply) -> dict[str, Any]:
+    """The state of a conversation back from staff: empty but for the buttons of the
+    message that ends the handoff, so a typed "2" or title picks one (numbered lists)."""
+    state = State()
+    remember_buttons(state, [reply])
+    return dict(state)
 
 
 def _ensure_not_someone_elses(handoff: Handoff, access: Access) -> None:

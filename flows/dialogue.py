@@ -5,9 +5,7 @@ switch, an answer to "Meinten Sie …?", an intent worth starting) and says what
 as events. It performs no I/O: the engine stores the state and applies the events in
 one transaction, so a turn can be tested with no server and no database.
 
-State keys (JSON): `misunderstood` (misunderstandings in a row), `awaiting`
-(`"handoff_offer"` while the bot waits for yes/no), `clarify` (intents offered),
-`flows` (the flow stack, see `flows.runtime`).
+The conversation state it reads and returns is typed in `flows.state`.
 
 Payloads: `intent:NAME` (as if the citizen said NAME), `flow:NAME` (start a flow),
 `slot:NAME=VALUE`, `skip:NAME`, `confirm:yes|no`, `edit:NAME`, `staff:yes|no`, `cancel`;
@@ -27,9 +25,9 @@ from typing import Any
 
 import yaml
 
-from bot.core.i18n import t
+from bot.core.i18n import catalog, t
 from bot.core.messages import Button, Reply
-from flows.definition import Flow
+from flows.definition import LANGS, Flow
 from flows.events import (
     ConsentChanged,
     Event,
@@ -41,7 +39,8 @@ from flows.events import (
 from flows.loader import load_flows
 from flows.runtime import FlowRun
 from flows.services import service_intent
-from flows.slots import is_word
+from flows.slots import is_word, vocabulary
+from flows.state import State
 from flows.turn import Services, Turn
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -89,21 +88,26 @@ class Dialogue:
     actions: Mapping[str, bool] | None = None
     # Intents configured to go straight to staff (the teams file's `escalate`).
     handoff_intents: frozenset[str] = frozenset()
+    # The answers of intents without a flow, and the main menu: read when it is built.
     answers: dict[str, dict[str, Any]] = field(default_factory=lambda: _load_yaml("answers.yaml"))
     menu: list[dict[str, str]] = field(default_factory=lambda: _load_yaml("menu.yaml"))
     flows: dict[str, Flow] = field(init=False)
 
     def __post_init__(self) -> None:
         self.flows = load_flows(self.flow_dirs, self.actions)
+        # What a turn reads is read now, so a turn opens no file (tests/flows/test_no_files.py).
+        vocabulary()
+        for lang in LANGS:
+            catalog(lang)
         self.by_intent = {i: f.name for f in self.flows.values() for i in f.intents}
         self.start_payloads = _start_payloads(self.flows.values())
 
     def respond(
-        self, state: dict[str, Any], turn: Turn, services: Services
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, turn: Turn, services: Services
+    ) -> tuple[State, list[Event]]:
         """Handle one turn; returns the new state and the events to apply."""
-        state = dict(state)
-        state["flows"] = [dict(f) for f in state.get("flows") or [] if f.get("flow") in self.flows]
+        state = state.copy()
+        state["flows"] = [f.copy() for f in state.get("flows") or [] if f.get("flow") in self.flows]
         events: list[Event] = []
         lang = turn.language
         turn = _start_command(turn)
@@ -178,7 +182,7 @@ class Dialogue:
 
     def _run(
         self,
-        state: dict[str, Any],
+        state: State,
         turn: Turn,
         services: Services,
         lang: str,
@@ -194,7 +198,7 @@ class Dialogue:
             run.reprompt()
         return run.events
 
-    def _expire(self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str) -> None:
+    def _expire(self, state: State, events: list[Event], turn: Turn, lang: str) -> None:
         """Drop a flow left alone longer than `expiry_minutes`, telling the citizen so."""
         if not state["flows"]:
             return
@@ -206,7 +210,7 @@ class Dialogue:
             events.append(ReplySent(Reply(text=t("flow.expired", lang, title=title))))
 
     @staticmethod
-    def _stop(state: dict[str, Any], lang: str) -> tuple[dict[str, Any], list[Event]]:
+    def _stop(state: State, lang: str) -> tuple[State, list[Event]]:
         """STOP: every subscription ends at once, confirmed; an open flow is aborted too
         (STOP was one of its cancel words, and says so)."""
         events: list[Event] = []
@@ -231,7 +235,7 @@ class Dialogue:
         return self._start_for(text)
 
     def _location_start(
-        self, turn: Turn, state: dict[str, Any]
+        self, turn: Turn, state: State
     ) -> tuple[str, dict[str, Any]] | None:
         """A location shared out of the blue: the shops nearby are the likeliest wish."""
         if turn.location is None or turn.text or turn.payload or state["flows"]:
@@ -251,8 +255,8 @@ class Dialogue:
         return None
 
     def _route(
-        self, state: dict[str, Any], events: list[Event], intent: str, lang: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], intent: str, lang: str
+    ) -> tuple[State, list[Event]]:
         if intent == "human_handoff":
             return self._handoff(state, events, lang, "citizen_asked")
         if intent == "cancel":
@@ -267,7 +271,7 @@ class Dialogue:
         events.append(ReplySent(Reply(text=t(answer["text"], lang), buttons=buttons)))
         return state, events
 
-    def _follow_up(self, state: dict[str, Any], turn: Turn) -> tuple[str, dict[str, Any]] | None:
+    def _follow_up(self, state: State, turn: Turn) -> tuple[str, dict[str, Any]] | None:
         """An elliptical message ("und am Sonntag?", "and the library?", "en morgen?")
         asks the last answered question again with what it names: the last answer's flow
         with its slots, those the message names replaced."""
@@ -290,8 +294,8 @@ class Dialogue:
         return flow.name, kept
 
     def _out_of_scope(
-        self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], turn: Turn, lang: str
+    ) -> tuple[State, list[Event]]:
         """Small talk, another topic or emoji only: say briefly what the bot can do, with
         the main menu. It is no misunderstanding, so it never counts towards staff."""
         ranking = list(turn.parse.get("intent_ranking") or [])
@@ -301,8 +305,8 @@ class Dialogue:
         return state, events
 
     def _not_understood(
-        self, state: dict[str, Any], events: list[Event], turn: Turn, lang: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], turn: Turn, lang: str
+    ) -> tuple[State, list[Event]]:
         ranking = list(turn.parse.get("intent_ranking") or [])
         events.append(FallbackRecorded(text=turn.text, language=lang, ranking=ranking[:5]))
         state["misunderstood"] = int(state.get("misunderstood", 0)) + 1
@@ -326,8 +330,8 @@ class Dialogue:
         return state, events
 
     def _handoff(
-        self, state: dict[str, Any], events: list[Event], lang: str, reason: str
-    ) -> tuple[dict[str, Any], list[Event]]:
+        self, state: State, events: list[Event], lang: str, reason: str
+    ) -> tuple[State, list[Event]]:
         state["misunderstood"] = 0
         state["flows"] = []
         events.append(HandoffRequested(reason=reason))

@@ -26,6 +26,7 @@ from flows.slots import (
     unparsed_problem,
     validate,
 )
+from flows.state import Frame, StoredOption
 from flows.summary import (
     format_date,
     lookup,
@@ -42,7 +43,7 @@ class FillingMixin(RunBase):
     # --- filling slots ---------------------------------------------------------------
 
     def fill(
-        self, frame: dict[str, Any], asked: str | None, strict: bool
+        self, frame: Frame, asked: str | None, strict: bool
     ) -> tuple[bool, Problem | None]:
         """Take every slot value the turn offers; returns (asked slot or any slot changed,
         the first problem). `strict` (at the summary) reads only distinctive typed forms."""
@@ -71,7 +72,7 @@ class FillingMixin(RunBase):
         return asked_filled or changed_any, problem
 
     def impossible_date_said(
-        self, frame: dict[str, Any], flow: Flow, found: dict[str, Any]
+        self, frame: Frame, flow: Flow, found: dict[str, Any]
     ) -> Problem | None:
         """ "am 31.4." in a message for an empty date slot is named, not dropped."""
         open_dates = [
@@ -84,7 +85,7 @@ class FillingMixin(RunBase):
         return impossible_date(self.turn.text) if open_dates and self.turn.text else None
 
     def candidates(
-        self, frame: dict[str, Any], flow: Flow, asked: str | None, strict: bool
+        self, frame: Frame, flow: Flow, asked: str | None, strict: bool
     ) -> dict[str, Any]:
         """Slot values found in the turn, by precedence: button, entity, media, typed text."""
         found: dict[str, Any] = {}
@@ -149,7 +150,7 @@ class FillingMixin(RunBase):
         return found
 
     def after_entities(
-        self, frame: dict[str, Any], flow: Flow, found: dict[str, Any]
+        self, frame: Frame, flow: Flow, found: dict[str, Any]
     ) -> dict[str, Any]:
         """The first message fills the patterned text slots that follow an entity slot in
         the same `collect` step: "Wallstraße 14" gives the street and the house number."""
@@ -165,17 +166,19 @@ class FillingMixin(RunBase):
                     pattern = flow.slots[other].pattern
                     if other in found or frame["slots"].get(other) is not None or not pattern:
                         break
-                    m = re.match(rf"[\s,]*({pattern})", rest)
+                    # the slot's own pattern, flags and all ("(?i)…" cannot be nested)
+                    start = re.match(r"[\s,]*", rest)
+                    m = re.compile(pattern).match(rest, start.end() if start else 0)
                     if m is None:
                         break
-                    extra[other] = m[1].strip()
+                    extra[other] = m[0].strip()
                     rest = rest[m.end() :]
                 if other_text := self.told_after(rest, collects[number + 1 :], frame, flow):
                     extra.update(other_text)
         return extra
 
     def told_after(
-        self, rest: str, later: list[Any], frame: dict[str, Any], flow: Flow
+        self, rest: str, later: list[Any], frame: Frame, flow: Flow
     ) -> dict[str, Any]:
         """What follows the address after a comma or colon ("…14, ein Sofa und zwei
         Stühle") answers the next free-text question (items, a description)."""
@@ -202,7 +205,7 @@ class FillingMixin(RunBase):
         return typed_address(f"{street} {m[1].strip()}") if m else value
 
     def sibling_answered(
-        self, frame: dict[str, Any], flow: Flow, asked: str, found: dict[str, Any]
+        self, frame: Frame, flow: Flow, asked: str, found: dict[str, Any]
     ) -> bool:
         """True if an entity answered another slot of the open `collect` step, so free text
         is not also taken for the asked one ("In einem Café" is a category, not a name)."""
@@ -218,7 +221,7 @@ class FillingMixin(RunBase):
         )
 
     def pattern_neighbours(
-        self, frame: dict[str, Any], flow: Flow, asked: str, found: dict[str, Any]
+        self, frame: Frame, flow: Flow, asked: str, found: dict[str, Any]
     ) -> dict[str, Any]:
         """ "Marktstraße 12" at the street prompt also fills the house number: other empty
         patterned text slots of the same `collect` step take what matches their pattern."""
@@ -247,7 +250,7 @@ class FillingMixin(RunBase):
         }
         return hits.pop() if len(hits) == 1 else None
 
-    def options(self, frame: dict[str, Any], slot: SlotDef) -> list[Option]:
+    def options(self, frame: Frame, slot: SlotDef) -> list[Option]:
         """A choice's allowed values: fixed in YAML or read when the slot was asked."""
         if slot.options_from is None:
             return list(slot.options)
@@ -261,7 +264,7 @@ class FillingMixin(RunBase):
             for o in stored
         ]
 
-    def load_options(self, frame: dict[str, Any], slot: SlotDef) -> list[Option]:
+    def load_options(self, frame: Frame, slot: SlotDef) -> list[Option]:
         source = slot.options_from
         assert source is not None
         if source.action:
@@ -275,7 +278,7 @@ class FillingMixin(RunBase):
             data = self.scope_raw(frame)
         items = lookup(source.list_path, data)
         items = items if isinstance(items, list) else []
-        stored = [
+        stored: list[StoredOption] = [
             {
                 "value": render(source.value_key, {"item": item, "index": i}, self.lang)[:40],
                 "title": render(source.title_key, {"item": item, "index": i}, self.lang),
@@ -288,7 +291,7 @@ class FillingMixin(RunBase):
 
     # --- asking ----------------------------------------------------------------------
 
-    def ask(self, frame: dict[str, Any], name: str) -> None:
+    def ask(self, frame: Frame, name: str) -> None:
         flow = self.flow_of(frame)
         slot = flow.slots[name]
         frame["asking"] = name
@@ -299,14 +302,14 @@ class FillingMixin(RunBase):
         self.say(text, self.prompt_buttons(slot, options, frame))
 
     def prompt_buttons(
-        self, slot: SlotDef, options: list[Option], frame: dict[str, Any] | None = None
+        self, slot: SlotDef, options: list[Option], frame: Frame | None = None
     ) -> list[Button]:
         if slot.buttons:
             buttons = [Button(title=b.title[self.lang], payload=b.payload) for b in slot.buttons]
         elif slot.type == "time" and slot.min and slot.max:
             buttons = [
                 Button(title=hour, payload=f"slot:{slot.name}={hour}")
-                for hour in self.bookable_hours(slot, frame or {})
+                for hour in self.bookable_hours(slot, frame)
             ]
         elif slot.type == "choice":
             buttons = [
@@ -324,17 +327,17 @@ class FillingMixin(RunBase):
             buttons.append(Button(title=t("flow.skip", self.lang), payload=f"skip:{slot.name}"))
         return buttons[:MAX_BUTTONS]
 
-    def bookable_hours(self, slot: SlotDef, frame: dict[str, Any]) -> list[str]:
+    def bookable_hours(self, slot: SlotDef, frame: Frame | None) -> list[str]:
         """Full hours between a time slot's min and max, so a time can be tapped; on a
         day that is today, only those still ahead."""
         first, last = int(str(slot.min)[:2]), int(str(slot.max)[:2])
         today = self.turn.now.date().isoformat()
-        if today in (frame.get("slots") or {}).values():
+        if frame is not None and today in frame["slots"].values():
             first = max(first, self.turn.now.hour + 1)
         hours = [f"{h:02d}:00" for h in range(first, last + 1)]
         return hours[:MAX_BUTTONS]
 
-    def reask(self, frame: dict[str, Any], name: str, problem: Problem | None) -> None:
+    def reask(self, frame: Frame, name: str, problem: Problem | None) -> None:
         """Explain what was wrong, ask again, and offer staff after the third failure."""
         flow = self.flow_of(frame)
         slot = flow.slots[name]

@@ -103,7 +103,7 @@ def load_flows(
                 mark = exc.problem_mark
                 line = mark.line + 1 if mark else 1
                 raise FlowDefinitionError(str(path), line, f"invalid YAML: {exc.problem}") from None
-            if not isinstance(raw, dict) or "flow" not in raw:
+            if not isinstance(raw, MarkedDict) or "flow" not in raw:
                 continue  # answers.yaml, menu.yaml and other data files are not flows
             flow = FlowBuilder(str(path), actions).build(raw)
             if flow.name in flows:
@@ -233,7 +233,7 @@ class FlowBuilder:
 
     def slot(self, name: str, raw: Any) -> SlotDef:
         where = f"slot {name!r}"
-        if not isinstance(raw, dict):
+        if not isinstance(raw, MarkedDict):
             raise self.fail(raw, f"{where}: must be a mapping")
         kind = raw.get("type")
         if kind not in SLOT_TYPES:
@@ -369,7 +369,7 @@ class FlowBuilder:
         return steps
 
     def step(self, raw: Any, index: int, where: str) -> Step:
-        if not isinstance(raw, dict):
+        if not isinstance(raw, MarkedDict):
             raise FlowDefinitionError(self.path, 1, f"{where}[{index}]: a step must be a mapping")
         for key in ("id", "goto"):
             if key in raw and not isinstance(raw[key], str):

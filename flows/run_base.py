@@ -7,13 +7,16 @@ slots (flows/filling.py), reading values and conditions (flows/scope.py), walkin
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import ActionError
 from bot.core.messages import Button, Reply
-from flows.definition import Flow
+from flows.definition import Condition, Flow, Option, SlotDef
 from flows.events import ActionCalled, Event, ReplySent
+from flows.slots import Problem
+from flows.state import Frame, State
 from flows.turn import Services, Turn
 
 MAX_STEPS_PER_TURN = 50
@@ -33,7 +36,7 @@ class RunBase:
     """One turn's work on the flow stack; collects events, mutates `state` in place."""
 
     flows: dict[str, Flow]
-    state: dict[str, Any]
+    state: State
     turn: Turn
     services: Services
     lang: str
@@ -43,14 +46,14 @@ class RunBase:
     # --- stack helpers ---------------------------------------------------------------
 
     @property
-    def stack(self) -> list[dict[str, Any]]:
+    def stack(self) -> list[Frame]:
         return self.state.setdefault("flows", [])
 
     @property
-    def frame(self) -> dict[str, Any] | None:
+    def frame(self) -> Frame | None:
         return self.stack[-1] if self.stack else None
 
-    def flow_of(self, frame: dict[str, Any]) -> Flow:
+    def flow_of(self, frame: Frame) -> Flow:
         return self.flows[frame["flow"]]
 
     def say(self, text: str, buttons: list[Button] | None = None, image: str | None = None) -> None:
@@ -67,7 +70,7 @@ class RunBase:
         self.events.append(ActionCalled(name, params, result=result))
         return result
 
-    def new_frame(self, name: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:
+    def new_frame(self, name: str, preset: dict[str, Any] | None = None) -> Frame:
         """A fresh frame; remembered slots (a voucher code given earlier) are filled in."""
         memory = self.state.get("memory") or {}
         slots = {k: memory[k] for k in self.flows[name].remember if k in memory}
@@ -86,3 +89,29 @@ class RunBase:
     @property
     def confident(self) -> bool:
         return self.turn.confidence >= self.threshold
+
+    if TYPE_CHECKING:
+        # What the mixins call of one another; `FlowRun` has them all. Declared for the
+        # type checker only, so each mixin is checked against the others' signatures.
+        @abstractmethod
+        def reprompt(self) -> None: ...
+        @abstractmethod
+        def ask(self, frame: Frame, name: str) -> None: ...
+        @abstractmethod
+        def fill(
+            self, frame: Frame, asked: str | None, strict: bool
+        ) -> tuple[bool, Problem | None]: ...
+        @abstractmethod
+        def options(self, frame: Frame, slot: SlotDef) -> list[Option]: ...
+        @abstractmethod
+        def load_options(self, frame: Frame, slot: SlotDef) -> list[Option]: ...
+        @abstractmethod
+        def scope_raw(self, frame: Frame) -> dict[str, Any]: ...
+        @abstractmethod
+        def scope(self, frame: Frame) -> dict[str, Any]: ...
+        @abstractmethod
+        def holds(self, frame: Frame, condition: Condition) -> bool: ...
+        @abstractmethod
+        def params(self, frame: Frame, spec: dict[str, Any]) -> dict[str, Any]: ...
+        @abstractmethod
+        def param(self, template: Any, scope: dict[str, Any]) -> Any: ...

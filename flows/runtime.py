@@ -1,10 +1,7 @@
 """The flow runtime: walks a flow's steps for one turn and says what happened as events.
 
-State is a stack of frames in `state["flows"]` (top last), each a JSON dict:
-
-    {"flow": "book_boat", "step": 0, "slots": {...}, "vars": {...}, "asking": "date",
-     "mode": null | "confirm" | "edit" | "staff", "fails": {"date": 1},
-     "options": {"merchant_id": [{"value": "17", "title": "Eiscafé"}]}, "updated": ISO}
+State is a stack of frames in `state["flows"]` (top last); `flows.state.Frame` says
+what a frame holds.
 
 A turn goes: cancel? → answer to a staff offer / confirmation / edit question? →
 slot values from buttons, entities, media and typed text → side question? → not for
@@ -22,6 +19,7 @@ from typing import Any
 from bot.core.i18n import t
 from bot.core.messages import Button
 from flows.definition import Flow, Option, SlotDef, Step
+from flows.events import ReplySent
 from flows.filling import FillingMixin
 from flows.run_base import (
     ESCAPE_INTENTS,
@@ -37,6 +35,7 @@ from flows.slots import (
     parse_yes_no,
     starts_with_word,
 )
+from flows.state import Frame
 from flows.steps import StepsMixin
 from flows.summary import display
 
@@ -55,12 +54,30 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             self.stack.pop(0)
         frame = self.new_frame(name, preset)
         self.stack.append(frame)
+        before = dict(frame["slots"])
         _, problem = self.fill(frame, asked=None, strict=False)
         if problem:  # "am 31.4.": said before the first question, not dropped
             self.say(self.problem_text(problem))
         if self.turn.text and not self.turn.payload and self.side_question(self.flow_of(frame)):
             return  # "Was kostet ein Tretboot?" gets the price first, then the first question
+        said = {n for n, v in frame["slots"].items() if v is not None and before.get(n) != v}
+        mark = len(self.events)
         self.advance()
+        top = self.frame
+        replies = [e for e in self.events[mark:] if isinstance(e, ReplySent)]
+        if (
+            self.turn.text
+            and top is not None
+            and top.get("asking")
+            and top.get("mode") is None
+            and len(replies) == 1  # only the next question: no error or result said already
+        ):
+            # details of the first message are confirmed; at the summary they are listed anyway
+            if top is frame:
+                rest = {n: v for n, v in frame["slots"].items() if n not in said}
+            else:  # switched (apply_service → the service's flow): all it was given is new
+                rest = self.new_frame(top["flow"])["slots"]
+            self.acknowledge(top, self.flow_of(top), rest, mark)
 
     def handle(self) -> bool:
         """Treat the turn as input to the open flow; False if it is not meant for it."""
@@ -102,11 +119,12 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         frame = self.frame
         if frame is None:
             return
-        if frame.get("mode") == "confirm" or frame.get("asking") is None:
+        asking = frame.get("asking")
+        if frame.get("mode") == "confirm" or asking is None:
             frame["mode"] = None
             self.advance()
         else:
-            self.ask(frame, frame["asking"])
+            self.ask(frame, asking)
 
     def cancel_all(self) -> None:
         self.state["flows"] = []
@@ -129,12 +147,12 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             return self.turn.intent == "affirm"
         return None
 
-    def at_slot(self, frame: dict[str, Any]) -> bool:
+    def at_slot(self, frame: Frame) -> bool:
         flow = self.flow_of(frame)
         asked = frame.get("asking")
         payload = self.turn.payload or ""
         typed_skip = bool(asked and flow.slots[asked].optional and is_word(self.turn.text, "skip"))
-        if typed_skip or (payload.startswith("skip:") and payload[5:] == asked):
+        if asked is not None and (typed_skip or payload == f"skip:{asked}"):
             frame["slots"][asked] = None
             frame["asking"] = None
             self.advance()
@@ -165,7 +183,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         self.reask(frame, asked, problem)
         return True
 
-    def mentions_slot(self, frame: dict[str, Any]) -> bool:
+    def mentions_slot(self, frame: Frame) -> bool:
         """True if the NLU found an entity one of the open flow's slots reads."""
         flow = self.flow_of(frame)
         return any(
@@ -173,10 +191,11 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         )
 
     def acknowledge(
-        self, frame: dict[str, Any], flow: Flow, before: dict[str, Any], mark: int
+        self, frame: Frame, flow: Flow, before: dict[str, Any], mark: int
     ) -> None:
-        """Say what an answer to another question filled ("morgen um 11 für eine Stunde"
-        while the boat is asked), so the citizen sees it was not ignored."""
+        """Say what a message filled besides the question asked ("morgen um 11 für eine
+        Stunde" while the boat is asked, or the details of the message that started the
+        flow), so the citizen sees it was not ignored and can correct a misreading."""
         new = [
             name
             for name, value in frame["slots"].items()
@@ -194,7 +213,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         self.say(t("flow.noted", self.lang, details=details))
         self.events.insert(mark, self.events.pop())
 
-    def otherwise(self, frame: dict[str, Any], flow: Flow, slot: SlotDef) -> bool:
+    def otherwise(self, frame: Frame, flow: Flow, slot: SlotDef) -> bool:
         """A typed answer that is none of the listed options becomes a new search term
         ("Eiscafé am Schloss" when only the first eight cafés were listed)."""
         target = slot.otherwise
@@ -233,7 +252,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             and not mentions
         )
 
-    def at_confirm(self, frame: dict[str, Any]) -> bool:
+    def at_confirm(self, frame: Frame) -> bool:
         flow = self.flow_of(frame)
         step = flow.steps[frame["step"]]
         changed, problem = self.fill(frame, asked=None, strict=True)
@@ -261,12 +280,12 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         self.advance()  # shows the summary again with its buttons
         return True
 
-    def restart_after_change(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+    def restart_after_change(self, frame: Frame, flow: Flow, step: Step) -> None:
         """After a correction, re-run from the confirm step's `restart` (checks, prices)."""
         frame["step"] = flow.step_index(step.restart) if step.restart else 0
         self.advance()
 
-    def ask_what_to_change(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+    def ask_what_to_change(self, frame: Frame, flow: Flow, step: Step) -> None:
         names = self.summary_slots(frame, flow, step)
         frame["mode"] = "edit"
         buttons = [
@@ -274,7 +293,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
         ][:MAX_BUTTONS]
         self.say(t("flow.what_to_change", self.lang), buttons)
 
-    def at_edit(self, frame: dict[str, Any]) -> bool:
+    def at_edit(self, frame: Frame) -> bool:
         flow = self.flow_of(frame)
         step = flow.steps[frame["step"]]
         names = self.summary_slots(frame, flow, step)
@@ -301,11 +320,11 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             :MAX_BUTTONS
         ]
 
-    def summary_slots(self, frame: dict[str, Any], flow: Flow, step: Step) -> list[str]:
+    def summary_slots(self, frame: Frame, flow: Flow, step: Step) -> list[str]:
         names = step.slots or tuple(flow.slots)
         return [n for n in names if frame["slots"].get(n) is not None and flow.slots[n].in_summary]
 
-    def asked_about(self, frame: dict[str, Any], flow: Flow) -> dict[str, Any]:
+    def asked_about(self, frame: Frame, flow: Flow) -> Frame:
         """The frame as the side question sees it: an option the question names ("Was
         kostet ein Ruderboot?" while a pedal boat is chosen) is what it asks about; the
         citizen's answers stay as they were."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from flows.definition import Condition
 from flows.run_base import RunBase
+from flows.state import Frame
 from flows.summary import (
     MISSING,
     TEMPLATE_RE,
@@ -21,7 +22,7 @@ class ScopeMixin(RunBase):
 
     # --- scopes and conditions -------------------------------------------------------
 
-    def scope_raw(self, frame: dict[str, Any]) -> dict[str, Any]:
+    def scope_raw(self, frame: Frame) -> dict[str, Any]:
         """Variables and stored slot values; `<slot>_item` is the chosen option's data."""
         chosen = {
             f"{name}_item": option.get("item")
@@ -31,7 +32,7 @@ class ScopeMixin(RunBase):
         }
         return {**frame.get("vars", {}), **chosen, **frame["slots"]}
 
-    def scope(self, frame: dict[str, Any]) -> dict[str, Any]:
+    def scope(self, frame: Frame) -> dict[str, Any]:
         """Slots as displayed text, results as data, and `raw` for the stored slot values."""
         flow = self.flow_of(frame)
         options = {
@@ -42,7 +43,7 @@ class ScopeMixin(RunBase):
         )
         return {**self.scope_raw(frame), **shown, "raw": dict(frame["slots"])}
 
-    def holds(self, frame: dict[str, Any], condition: Condition) -> bool:
+    def holds(self, frame: Frame, condition: Condition) -> bool:
         value = lookup(condition.value, self.scope_raw(frame))
         value = None if value is MISSING else value
         operand = condition.operand
@@ -63,7 +64,7 @@ class ScopeMixin(RunBase):
         except (TypeError, ValueError):
             return False
 
-    def params(self, frame: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    def params(self, frame: Frame, spec: dict[str, Any]) -> dict[str, Any]:
         """Action parameters: a lone `{path}` keeps the value's type; missing ones are left out."""
         scope = self.scope_raw(frame)
         result: dict[str, Any] = {}

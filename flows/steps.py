@@ -7,7 +7,6 @@ handler (say, clear, set, goto, handoff) or to a generic message.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bot.core.errors import ActionError
 from bot.core.i18n import catalog, t
@@ -17,6 +16,7 @@ from flows.events import ConsentChanged, HandoffRequested
 from flows.run_base import MAX_STEPS_PER_TURN, RunBase
 from flows.services import ASPECTS, MORE_PAYLOAD, titles
 from flows.slots import named_option
+from flows.state import Frame
 from flows.summary import (
     MISSING,
     lookup,
@@ -59,7 +59,7 @@ class StepsMixin(RunBase):
         self.state["flows"] = []
         self.say(t("flow.error", self.lang))
 
-    def run_steps(self, frame: dict[str, Any], flow: Flow, steps: tuple[Step, ...]) -> None:
+    def run_steps(self, frame: Frame, flow: Flow, steps: tuple[Step, ...]) -> None:
         """Run a side question's steps (no waiting, no jumps) with the frame's data."""
         for step in steps:
             if step.when and not self.holds(frame, step.when):
@@ -80,10 +80,10 @@ class StepsMixin(RunBase):
             slots = {k: v for k, v in frame["slots"].items() if k in flow.slots}
             self.state["answered"] = {"flow": flow.name, "slots": slots}
 
-    def jump(self, frame: dict[str, Any], flow: Flow, target: str | None) -> None:
+    def jump(self, frame: Frame, flow: Flow, target: str | None) -> None:
         frame["step"] = flow.step_index(target) if target else frame["step"] + 1
 
-    def run_step(self, frame: dict[str, Any], flow: Flow, step: Step) -> str:
+    def run_step(self, frame: Frame, flow: Flow, step: Step) -> str:
         """Execute one step; returns "wait" when the citizen has to answer first."""
         if step.kind != "branch" and step.when and not self.holds(frame, step.when):
             frame["step"] += 1
@@ -126,7 +126,7 @@ class StepsMixin(RunBase):
         self.after(frame, flow, step)
         return "next"
 
-    def consent(self, frame: dict[str, Any], step: Step) -> None:
+    def consent(self, frame: Frame, step: Step) -> None:
         """Subscribe or withdraw; the wording kept as proof is the summary the citizen
         just confirmed (if any) and the step's own notice, exactly as shown."""
         params = self.params(frame, step.params)
@@ -147,7 +147,7 @@ class StepsMixin(RunBase):
             ]
             self.say(notice, buttons)
 
-    def auto_pick(self, frame: dict[str, Any], slot: SlotDef) -> bool:
+    def auto_pick(self, frame: Frame, slot: SlotDef) -> bool:
         """A choice read from the backend needs no question if it has one option, or if
         the message just named one of them exactly."""
         if slot.type != "choice" or slot.options_from is None:
@@ -159,7 +159,7 @@ class StepsMixin(RunBase):
         frame["slots"][slot.name] = named or options[0].value
         return True
 
-    def after(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+    def after(self, frame: Frame, flow: Flow, step: Step) -> None:
         """Common tail of a step: clear slots, set variables, go to the next or named step."""
         scope = self.scope_raw(frame)
         for name, template in step.assign.items():
@@ -173,7 +173,7 @@ class StepsMixin(RunBase):
                 frame["vars"][key] = value
         self.jump(frame, flow, step.goto if step.kind != "branch" else None)
 
-    def next_missing(self, frame: dict[str, Any], flow: Flow, step: Step) -> str | None:
+    def next_missing(self, frame: Frame, flow: Flow, step: Step) -> str | None:
         wanted = [
             n
             for n in step.slots
@@ -184,7 +184,7 @@ class StepsMixin(RunBase):
             return None
         return next((n for n in wanted if n not in frame["slots"]), None)
 
-    def call(self, frame: dict[str, Any], flow: Flow, step: Step) -> bool:
+    def call(self, frame: Frame, flow: Flow, step: Step) -> bool:
         """Run the step's action; on an expected error apply its handler. True on success."""
         assert step.action is not None
         try:
@@ -196,7 +196,7 @@ class StepsMixin(RunBase):
             frame["vars"][step.save_as] = result
         return True
 
-    def on_error(self, frame: dict[str, Any], flow: Flow, step: Step, exc: ActionError) -> None:
+    def on_error(self, frame: Frame, flow: Flow, step: Step, exc: ActionError) -> None:
         handler = step.on_error.get(exc.code) or step.on_error.get("default")
         scope = {**self.scope(frame), "error": {"code": exc.code, **exc.details}}
         if handler is None:
@@ -215,7 +215,7 @@ class StepsMixin(RunBase):
             return
         self.after_error(frame, flow, handler)
 
-    def after_error(self, frame: dict[str, Any], flow: Flow, handler: ErrorHandler) -> None:
+    def after_error(self, frame: Frame, flow: Flow, handler: ErrorHandler) -> None:
         """Go where the handler says; after clearing slots, back to where they are asked."""
         if handler.goto:
             frame["step"] = flow.step_index(handler.goto)
@@ -231,7 +231,7 @@ class StepsMixin(RunBase):
         else:
             frame["step"] = len(flow.steps)
 
-    def show_summary(self, frame: dict[str, Any], flow: Flow, step: Step) -> None:
+    def show_summary(self, frame: Frame, flow: Flow, step: Step) -> None:
         assert step.say is not None
         scope = self.scope(frame)
         options = {n: self.options(frame, s) for n, s in flow.slots.items()}
@@ -249,7 +249,7 @@ class StepsMixin(RunBase):
         ]
         self.say(text, buttons)
 
-    def say_step(self, frame: dict[str, Any], step: Step) -> None:
+    def say_step(self, frame: Frame, step: Step) -> None:
         assert step.say is not None
         scope = self.scope(frame)
         text = render(step.say[self.lang], scope, self.lang)
@@ -274,7 +274,7 @@ class StepsMixin(RunBase):
         ]
         self.say(text, buttons, image)
 
-    def describe(self, frame: dict[str, Any], step: Step) -> None:
+    def describe(self, frame: Frame, step: Step) -> None:
         """A service's description with an "apply now" button: the parts asked for
         (`params: {aspect}` and the message's `service_aspect` entities), short, with a
         "Mehr: …" button for the whole; or the whole when no part was asked for."""
@@ -305,7 +305,7 @@ class StepsMixin(RunBase):
             lines.append(f"{t(f'service.{part}', lang)}: {service.description[part][lang]}")
         self.say("\n".join(lines), [apply])
 
-    def switch_flow(self, frame: dict[str, Any], step: Step) -> str:
+    def switch_flow(self, frame: Frame, step: Step) -> str:
         """Replace the running flow by another (apply_service → the service's own flow)."""
         name = render(step.flow or "", self.scope_raw(frame), self.lang)
         if name not in self.flows:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.auth import CommunicationsDep, current_staff
-from api.deps import DbDep, SettingsDep
+from api.deps import DbDep, Id, SettingsDep
 from bot.broadcasts import compose, reports, sending
 from bot.broadcasts.audience import preview
 from bot.broadcasts.errors import BroadcastError, Conflict, Invalid, NotFound
@@ -131,7 +131,7 @@ def api_list(user: CommunicationsDep, db: DbDep) -> list[dict[str, Any]]:
 
 
 @router.get("/api/broadcasts/{broadcast_id}")
-def api_report(broadcast_id: int, user: CommunicationsDep, db: DbDep) -> dict[str, Any]:
+def api_report(broadcast_id: Id, user: CommunicationsDep, db: DbDep) -> dict[str, Any]:
     """Status, recipients and counts per state (also per channel and language)."""
     with _errors(), Session(db) as session:
         return reports.report(session, broadcast_id)
@@ -145,7 +145,7 @@ def _change(db: Any, broadcast_id: int, action: Any, *args: Any) -> StateOut:
 
 @router.post("/api/broadcasts/{broadcast_id}/send", response_model=StateOut)
 def api_send(
-    request: Request, broadcast_id: int, user: CommunicationsDep, db: DbDep,
+    request: Request, broadcast_id: Id, user: CommunicationsDep, db: DbDep,
     settings: SettingsDep,
 ) -> StateOut:
     """Start now (a draft, or a scheduled one early); a second call is 409."""
@@ -155,13 +155,13 @@ def api_send(
 
 
 @router.post("/api/broadcasts/{broadcast_id}/pause", response_model=StateOut)
-def api_pause(broadcast_id: int, user: CommunicationsDep, db: DbDep) -> StateOut:
+def api_pause(broadcast_id: Id, user: CommunicationsDep, db: DbDep) -> StateOut:
     return _change(db, broadcast_id, sending.pause)
 
 
 @router.post("/api/broadcasts/{broadcast_id}/resume", response_model=StateOut)
 def api_resume(
-    request: Request, broadcast_id: int, user: CommunicationsDep, db: DbDep
+    request: Request, broadcast_id: Id, user: CommunicationsDep, db: DbDep
 ) -> StateOut:
     result = _change(db, broadcast_id, sending.resume)
     _wake(request)
@@ -169,13 +169,13 @@ def api_resume(
 
 
 @router.post("/api/broadcasts/{broadcast_id}/cancel", response_model=StateOut)
-def api_cancel(broadcast_id: int, user: CommunicationsDep, db: DbDep) -> StateOut:
+def api_cancel(broadcast_id: Id, user: CommunicationsDep, db: DbDep) -> StateOut:
     return _change(db, broadcast_id, sending.cancel)
 
 
 @router.post("/api/broadcasts/{broadcast_id}/test", status_code=201)
 def api_test_send(
-    request: Request, broadcast_id: int, body: TestSendIn, user: CommunicationsDep, db: DbDep
+    request: Request, broadcast_id: Id, body: TestSendIn, user: CommunicationsDep, db: DbDep
 ) -> dict[str, int]:
     """Send it to one contact (oneself), marked [TEST], not counted in the report."""
     with _errors(), transaction(db) as session:
@@ -185,7 +185,7 @@ def api_test_send(
 
 
 @router.get("/api/broadcasts/{broadcast_id}/recipients.csv")
-def api_csv(broadcast_id: int, user: CommunicationsDep, db: DbDep) -> Response:
+def api_csv(broadcast_id: Id, user: CommunicationsDep, db: DbDep) -> Response:
     with _errors(), Session(db) as session:
         text = reports.recipients_csv(session, broadcast_id)
     return Response(
@@ -204,7 +204,7 @@ async def api_image(file: UploadFile, user: CommunicationsDep, db: DbDep) -> dic
 
 
 @router.get("/media/broadcasts/{image_id}", include_in_schema=False)
-def media(image_id: int, db: DbDep) -> Response:
+def media(image_id: Id, db: DbDep) -> Response:
     """A broadcast's picture (public: the providers fetch it)."""
     with _errors(), Session(db) as session:
         content_type, data = image(session, image_id)
@@ -235,7 +235,7 @@ def compose_page(request: Request, db: DbDep) -> Response:
 
 
 @router.get("/broadcasts/{broadcast_id}", response_class=HTMLResponse, include_in_schema=False)
-def report_page(request: Request, broadcast_id: int, db: DbDep) -> Response:
+def report_page(request: Request, broadcast_id: Id, db: DbDep) -> Response:
     """Live report of one broadcast (the page polls the API)."""
     with _errors(), Session(db) as session:
         data = reports.report(session, broadcast_id)

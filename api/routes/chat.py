@@ -17,10 +17,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
 from api.deps import DbDep, EngineDep
+from api.input_guard import BadInput, check_json
 from bot.core.messages import Button, InboundMessage, Location
 from bot.engine import Engine, Handled
 from bot.ingest import ingest
@@ -39,8 +40,10 @@ MAX_TEXT = 4000
 
 
 class SharedLocation(BaseModel):
-    """A position the citizen chose to share (report a problem, nearest shop)."""
+    """A position the citizen chose to share (report a problem, nearest shop); strict,
+    so `false` is not read as 0."""
 
+    model_config = ConfigDict(strict=True)
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
 
@@ -159,7 +162,11 @@ async def _read_client(
         while True:
             raw = await websocket.receive_text()
             try:
+                check_json(raw.encode("utf-8", "surrogatepass"))
                 body = ChatRequest.model_validate_json(raw)
+            except BadInput as exc:
+                await websocket.send_json({"error": str(exc)})
+                continue
             except ValidationError as exc:
                 await websocket.send_json({"error": exc.errors(include_url=False)[0]["msg"]})
                 continue

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from actions.privacy import DataExport, ErasureRequest, token_hash
 from api.auth import StaffDep
-from api.deps import DbDep
+from api.deps import DbDep, Id
 from bot.core.db import transaction
 from bot.core.models import utcnow
 from bot.privacy import export_contact
@@ -86,7 +86,7 @@ def erasures_to_review(_user: StaffDep, db: DbDep) -> list[ErasurePublic]:
     response_model=ErasurePublic,
     responses={404: {"description": "No such request waiting for review."}},
 )
-def approve_erasure(request_id: int, user: StaffDep, db: DbDep) -> ErasurePublic:
+def approve_erasure(request_id: Id, user: StaffDep, db: DbDep) -> ErasurePublic:
     """Approve the erasure; the worker carries it out within a minute."""
     with transaction(db) as session:
         row = session.get(ErasureRequest, request_id)

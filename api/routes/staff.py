@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from actions.overview import contact_overview
 from api.auth import StaffDep
-from api.deps import DbDep, EngineDep, SettingsDep
+from api.deps import DbDep, EngineDep, Id, SettingsDep
 from api.staff_events import event_stream
 from bot.channels.window import window_open
 from bot.core.db import transaction
@@ -229,7 +229,7 @@ def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
 def get_conversation(
-    conversation_id: int, user: StaffDep, engine: EngineDep, settings: SettingsDep
+    conversation_id: Id, user: StaffDep, engine: EngineDep, settings: SettingsDep
 ) -> Response:
     """The chat with transcript (intent, confidence), notes, audit log, open flow, contact."""
     with Session(engine.db) as session:
@@ -256,7 +256,7 @@ def get_conversation(
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=ConversationSummary)
-def claim_conversation(conversation_id: int, user: StaffDep, engine: EngineDep) -> dict[str, Any]:
+def claim_conversation(conversation_id: Id, user: StaffDep, engine: EngineDep) -> dict[str, Any]:
     """Take the chat: 200, or 409 when someone else holds it."""
     return _act(
         engine, user, conversation_id, lambda s, a: claim(s, conversation_id, a, engine.teams)
@@ -265,7 +265,7 @@ def claim_conversation(conversation_id: int, user: StaffDep, engine: EngineDep) 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationSummary)
 def assign_conversation(
-    conversation_id: int, body: AssignBody, user: StaffDep, engine: EngineDep
+    conversation_id: Id, body: AssignBody, user: StaffDep, engine: EngineDep
 ) -> dict[str, Any]:
     """Give the chat to a colleague (`assignee`) and/or another `team` (its queue)."""
     return _act(
@@ -282,7 +282,7 @@ def assign_conversation(
     "/conversations/{conversation_id}/reply", status_code=201, response_model=TranscriptLine
 )
 def reply(
-    conversation_id: int, body: ReplyBody, user: StaffDep, engine: EngineDep
+    conversation_id: Id, body: ReplyBody, user: StaffDep, engine: EngineDep
 ) -> dict[str, Any]:
     """Answer on the citizen's channel (text, an image, or the 24-hour template)."""
     text = body.text.strip()
@@ -304,7 +304,7 @@ def reply(
 
 
 @router.post("/conversations/{conversation_id}/notes", status_code=201, response_model=Note)
-def note(conversation_id: int, body: TextBody, user: StaffDep, engine: EngineDep) -> dict[str, Any]:
+def note(conversation_id: Id, body: TextBody, user: StaffDep, engine: EngineDep) -> dict[str, Any]:
     """An internal note; never shown to the citizen."""
     try:
         with transaction(engine.db) as session:
@@ -327,7 +327,7 @@ def note(conversation_id: int, body: TextBody, user: StaffDep, engine: EngineDep
 
 @router.post("/conversations/{conversation_id}/release", status_code=204)
 def release_conversation(
-    conversation_id: int,
+    conversation_id: Id,
     user: StaffDep,
     engine: EngineDep,
     body: Annotated[ReleaseBody | None, Body()] = None,
@@ -349,7 +349,7 @@ def release_conversation(
 
 
 @router.post("/conversations/{conversation_id}/close", status_code=204)
-def close_conversation(conversation_id: int, user: StaffDep, engine: EngineDep) -> Response:
+def close_conversation(conversation_id: Id, user: StaffDep, engine: EngineDep) -> Response:
     """Close the chat (204); the citizen is asked for a rating in their language."""
     _act(engine, user, conversation_id, lambda s, a: close(s, conversation_id, a, engine.teams))
     return Response(status_code=204)

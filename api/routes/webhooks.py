@@ -3,9 +3,12 @@
 Each route answers 2xx only after the engine committed the message (and its replies
 to the outbox), so a 2xx means nothing can be lost; if processing fails the provider
 gets a 500 and retries, and the engine's dedupe (update_id, MessageSid, wamid) makes
-the retry safe. Bad signatures get 403, malformed bodies 400, and well-signed updates
-we do not handle (edited messages, stickers, group chats) a 200 so they are not
-redelivered forever. The reply itself is sent by the dispatcher, which is woken here.
+the retry safe. Bad signatures get 403, malformed bodies 400 with a fixed text, and
+well-signed updates we do not handle (edited messages, stickers, group chats) a 200 so
+they are not redelivered forever. So do well-signed updates the input guard found
+unusable (NUL, lone surrogates, non-finite numbers, over-deep JSON: api/input_guard.py):
+they are dropped with one log line. The reply itself is sent by the dispatcher, which is
+woken here.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from api.deps import EngineDep, SettingsDep
+from api.reject_log import log_line
 from bot.channels import telegram, twilio, whatsapp
 from bot.channels.status import record_status
 from bot.core.messages import InboundMessage
@@ -38,6 +42,21 @@ async def _json(request: Request) -> dict[str, Any]:
     return data
 
 
+def _dropped(request: Request, channel: str) -> bool:
+    """True (and logged) when a well-signed update carries input the guard refused."""
+    reason = getattr(request.state, "bad_input", None)
+    if reason is None:
+        return False
+    log_line("dropped a signed %s update: %s", channel, reason, channel=channel)
+    return True
+
+
+def _malformed(channel: str, exc: Exception) -> HTTPException:
+    """400 with a fixed text; the decoder's own words go to the log, not to the caller."""
+    log_line("malformed %s update: %s", channel, " ".join(str(exc).split())[:200], channel=channel)
+    return HTTPException(400, f"Not a {channel} update.")
+
+
 async def _deliver(request: Request, engine: Engine, inbound: InboundMessage) -> None:
     dispatcher = getattr(request.app.state, "dispatcher", None)
     await run_in_threadpool(ingest, engine, inbound, dispatcher and dispatcher.wake)
@@ -55,11 +74,13 @@ async def telegram_webhook(
     expected = settings.telegram_webhook_secret
     if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
         raise HTTPException(403, "Bad or missing X-Telegram-Bot-Api-Secret-Token.")
+    if _dropped(request, "Telegram"):
+        return {"ok": True, "ignored": "unusable input"}
     data = await _json(request)
     try:
         decoded = await run_in_threadpool(telegram.decode_update, data, engine.db)
     except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise _malformed("Telegram", exc) from exc
     if decoded.inbound is not None:
         await _deliver(request, engine, decoded.inbound)
     if decoded.callback_query_id:
@@ -88,10 +109,12 @@ async def _twilio_params(request: Request, settings: SettingsDep) -> dict[str, s
 async def twilio_webhook(request: Request, engine: EngineDep, settings: SettingsDep) -> str:
     """One inbound WhatsApp message via Twilio; the reply goes out via REST, not TwiML."""
     params = await _twilio_params(request, settings)
+    if _dropped(request, "Twilio"):
+        return ""
     try:
         inbound = twilio.decode_form(params)
     except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise _malformed("Twilio", exc) from exc
     await _deliver(request, engine, inbound)
     return ""
 
@@ -100,6 +123,8 @@ async def twilio_webhook(request: Request, engine: EngineDep, settings: Settings
 async def twilio_status(request: Request, engine: EngineDep, settings: SettingsDep) -> str:
     """Twilio's status callback: queued/sent/delivered/read/failed/undelivered."""
     params = await _twilio_params(request, settings)
+    if _dropped(request, "Twilio"):
+        return ""
     sid, status = params.get("MessageSid"), params.get("MessageStatus")
     if not sid or not status:
         raise HTTPException(400, "MessageSid and MessageStatus are required.")
@@ -121,7 +146,8 @@ def whatsapp_verify(
 ) -> str:
     """Meta's subscription check: echo the challenge when the verify token matches."""
     expected = settings.whatsapp_verify_token
-    if mode != "subscribe" or not expected or not hmac.compare_digest(token, expected):
+    given = token.encode()  # bytes: compare_digest refuses non-ASCII str
+    if mode != "subscribe" or not expected or not hmac.compare_digest(given, expected.encode()):
         raise HTTPException(403, "Verification failed.")
     return challenge
 
@@ -135,10 +161,12 @@ async def whatsapp_webhook(
     header = request.headers.get("X-Hub-Signature-256")
     if not whatsapp.signature_valid(settings.whatsapp_app_secret, body, header):
         raise HTTPException(403, "Bad or missing X-Hub-Signature-256.")
+    if _dropped(request, "WhatsApp"):
+        return {"ok": True, "messages": 0, "statuses": 0}
     try:
         events = whatsapp.decode_events(json.loads(body))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise HTTPException(400, f"Not a WhatsApp event: {exc}") from exc
+        raise _malformed("WhatsApp", exc) from exc
     for inbound in events.messages:
         await _deliver(request, engine, inbound)
     for status in events.statuses:

@@ -4,9 +4,9 @@
   `channel_payload` under `h:` + a hash, so the same payload always gets the same key
   (a retried send needs no new row) and the key leads back to the payload.
 - Where buttons become a numbered list (Twilio without Content templates, long lists
-  on the Cloud API), the answer "2" or a button's title is resolved against the last
-  buttons the contact was shown, read from the transcript: the transcript already
-  records every reply with its buttons, so nothing else has to remember them.
+  on the Cloud API), the answer "2" or a button's title is resolved by the engine
+  against the last buttons shown, which the conversation's state keeps
+  (`flows.state.typed_choice`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine as DbEngine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.channels.models import ChannelPayload
 from bot.core.db import insert_ignore, transaction
-from bot.core.messages import Button
-from bot.core.models import Message
 
 CALLBACK_LIMIT = 64
 KEY_PREFIX = "h:"
@@ -53,45 +50,3 @@ def resolve_payload(db: DbEngine, data: str) -> str | None:
     with Session(db) as session:
         row = session.get(ChannelPayload, data)
         return row.payload if row else None
-
-
-_RECENT = (
-    select(Message.direction, Message.data)
-    .where(Message.conversation_id == bindparam("conversation_id"))
-    .order_by(Message.id.desc())  # type: ignore[union-attr]
-    .limit(10)
-)
-
-
-def conversation_buttons(session: Session, conversation_id: int) -> list[Button]:
-    """The buttons of the newest bot message since the contact's last inbound message."""
-    recent = session.exec(  # type: ignore[call-overload]
-        _RECENT, params={"conversation_id": conversation_id}
-    ).all()
-    for direction, data in recent:
-        if direction == "in":
-            return []
-        buttons = ((data or {}).get("reply") or {}).get("buttons") or []
-        if buttons:
-            return [Button(**b) for b in buttons]
-    return []
-
-
-def choice_in(session: Session, conversation_id: int, text: str) -> Button | None:
-    """The button a typed answer means: its number in the list, or its exact title
-    (read in the caller's transaction: the engine's, under the conversation's lock)."""
-    answer = _answer(text)
-    if answer is None:
-        return None
-    return _match(answer, conversation_buttons(session, conversation_id))
-
-
-def _answer(text: str) -> str | None:
-    answer = text.strip().rstrip(".").casefold()
-    return answer if answer and len(answer) <= 100 else None
-
-
-def _match(answer: str, buttons: list[Button]) -> Button | None:
-    if answer.isdigit() and 1 <= int(answer) <= len(buttons):
-        return buttons[int(answer) - 1]
-    return next((b for b in buttons if b.title.casefold() == answer), None)

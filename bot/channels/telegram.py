@@ -88,7 +88,8 @@ def decode_update(data: dict[str, Any], db: DbEngine) -> Decoded:
     """
     try:
         update = Update.de_json(data, None)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    # OverflowError, OSError: a `date` no datetime holds (1e20).
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as exc:
         raise ValueError(f"not a Telegram update: {exc}") from exc
     update_id = str(update.update_id)
     if update.callback_query is not None:

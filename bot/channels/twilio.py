@@ -5,7 +5,8 @@ and rate limits are the dispatcher's. `TWILIO_API_BASE_URL` redirects the librar
 REST calls to another server (a fake in tests, a gateway in production) through a
 custom `twilio.http.HttpClient`. Buttons become a quick-reply Content template when
 TWILIO_BUTTON_CONTENT_SIDS has one for that many buttons, else a numbered list; the
-engine resolves the typed answer (`bot.channels.payloads.choice_in`).
+engine resolves the typed answer from the buttons the state keeps
+(`flows.state.typed_choice`).
 """
 
 from __future__ import annotations

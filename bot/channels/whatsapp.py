@@ -139,8 +139,18 @@ def _message(message: dict[str, Any], names: dict[str, Any]) -> InboundMessage |
         sender_name=names.get(message.get("from")),
         media=media,
         location=location,
-        received_at=datetime.fromtimestamp(int(timestamp), UTC) if timestamp else None,
+        received_at=_received_at(timestamp),
     )
+
+
+def _received_at(timestamp: object) -> datetime | None:
+    """The message's Unix time; a number no date can hold (1e20) is a ValueError."""
+    if not timestamp:
+        return None
+    try:
+        return datetime.fromtimestamp(int(str(timestamp)), UTC)
+    except (OverflowError, OSError) as exc:
+        raise ValueError("timestamp out of range") from exc
 
 
 class WhatsAppCloudAdapter(ChannelAdapter):

@@ -24,6 +24,10 @@ from sqlmodel import Session, create_engine
 
 from bot.core.settings import get_settings
 
+# The largest id or integer a column holds on both databases (BIGINT, SQLite INTEGER):
+# a bigger number from outside is refused before it reaches a query.
+MAX_DB_INT = 2**63 - 1
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain `postgresql://` URLs (SQLAlchemy would pick psycopg2)."""

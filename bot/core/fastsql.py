@@ -61,7 +61,9 @@ class Driver:
         """Run an INSERT built with `returning_id=True` and return the new row's id."""
         if self.postgres:
             self.cursor.execute(sql.postgresql, params)
-            return int(self.cursor.fetchone()[0])
+            row = self.cursor.fetchone()
+            assert row is not None, "INSERT … RETURNING id returns a row"
+            return int(row[0])
         self.cursor.execute(sql.sqlite, params)
         return int(self.cursor.lastrowid)
 

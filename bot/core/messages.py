@@ -37,10 +37,10 @@ class Media(BaseModel):
 
 
 class Location(BaseModel):
-    """A shared location."""
+    """A shared location (a channel's NaN or 1e999 is refused here, as a ValueError)."""
 
-    latitude: float
-    longitude: float
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
     name: str | None = None
     address: str | None = None
 

@@ -53,9 +53,12 @@ def test_history_of_unknown_session_is_404(app_client: TestClient) -> None:
 
 def test_empty_text_in_a_known_session_is_a_clear_400(app_client: TestClient) -> None:
     sid = app_client.post("/api/chat", json={}).json()["session_id"]
-    res = app_client.post("/api/chat", json={"session_id": sid, "text": "   \x00\x07 "})
+    res = app_client.post("/api/chat", json={"session_id": sid, "text": "   \x07\x1b "})
     assert res.status_code == 400
     assert "empty" in res.json()["detail"]
+    # NUL is refused before the route (PostgreSQL cannot store it): tests/api/test_bad_input.py
+    res = app_client.post("/api/chat", json={"session_id": sid, "text": "\x00"})
+    assert res.status_code == 422
 
 
 def test_too_long_text_is_refused_and_nothing_stored(app_client: TestClient) -> None:
@@ -89,7 +92,7 @@ def test_huge_body_is_413(app_client: TestClient) -> None:
 
 
 def test_control_characters_are_stripped_not_stored(app_client: TestClient) -> None:
-    res = app_client.post("/api/chat", json={"text": "Hal\x00lo\x1b"})
+    res = app_client.post("/api/chat", json={"text": "Hal\x07lo\x1b"})  # NUL: a 422
     sid = res.json()["session_id"]
     history = app_client.get("/api/chat/history", params={"session_id": sid}).json()["messages"]
     assert history[0]["text"] == "Hallo"

@@ -60,3 +60,54 @@ def test_small_talk_says_what_the_bot_can_do(chat, lang: str, messages, what: st
         assert what in reply, (text, reply)
         assert "intent:book_boat" in web.payloads()  # the main menu
         assert "intent:affirm" not in web.payloads()  # no staff offer for small talk
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "noted", "next_question"),
+    [
+        ("de", "Ich würde gern übermorgen ein Tretboot mieten", ["Notiert", "Tretboot"], "Uhr"),
+        ("en", "can I hire a canoe the day after tomorrow?", ["Noted", "Canoe"], "What time"),
+        ("nl", "ik wil overmorgen een roeiboot huren", ["Genoteerd", "Roeiboot"], "Hoe laat"),
+        (
+            "de",
+            "Bewohnerparkausweis beantragen für das Auto BOR-KL 45",
+            ["Notiert", "BOR-KL 45"],
+            "Adresse",
+        ),
+        ("en", "residents parking permit please, plate BOR-QW 9", ["Noted", "BOR-QW 9"], "address"),
+        (
+            "nl",
+            "bewonersvergunning aanvragen, kenteken BOR-ZZ 310",
+            ["Genoteerd", "BOR-ZZ 310"],
+            "adres",
+        ),
+    ],
+)
+def test_the_bot_says_what_it_understood_from_the_first_message(
+    chat, lang, text, noted, next_question
+):
+    """Details of the message that started a flow are repeated before the next question,
+    so a misreading can be corrected at once (and they are not asked again)."""
+    web = chat(lang)
+    reply = web.send(text)
+    assert all(part in reply for part in noted), reply
+    assert next_question in reply, reply
+    assert reply.index(noted[0]) < reply.index(next_question), reply
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Ich brauche einen Anwohnerparkausweis für die Marktstraße 7"),
+        ("en", "I want a residents' parking permit for Wallstraße 3"),
+        ("nl", "ik wil een bewonersvergunning voor de Hofstraße 11 aanvragen"),
+    ],
+)
+def test_street_and_number_first_then_the_patterned_plate_is_asked(chat, lang, text):
+    """A patterned slot with inline flags after the address once broke the first-message
+    filling (a 500); now the address is kept and the plate asked."""
+    web = chat(lang)
+    reply = web.send(text)
+    assert "BOR-AB 123" in reply, reply  # the plate question's example
+    summary = web.send("BOR-AH 77")
+    assert "BOR-AH 77" in summary and "confirm:yes" in web.payloads(), summary

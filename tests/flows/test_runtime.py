@@ -330,7 +330,8 @@ def test_pin_is_asked_only_when_the_backend_wants_it() -> None:
         intent="voucher_balance",
         entities={"voucher_code": "AHS-DEMO-0002"},
     )
-    assert texts[0].startswith("Dieser Gutschein ist schon mit einem anderen Chat verbunden")
+    assert texts[0] == "Notiert ✓ Gutschein: AHS-DEMO-0002"  # what the first message said
+    assert texts[1].startswith("Dieser Gutschein ist schon mit einem anderen Chat verbunden")
     texts = chat.send("1234", confidence=0.2)
     assert services.calls[-1] == ("vouchers.balance", {"code": "AHS-DEMO-0002", "pin": "1234"})
     assert texts[0].startswith("Ihr Gutschein AHS-DEMO-0002 hat noch 50,00 €")
@@ -341,7 +342,10 @@ def test_report_with_shared_location_and_photo() -> None:
     services = FakeServices({"cases.submit": {"reference": "AH-2026-000007", "linked": False}})
     chat = Chat(services)
     chat.send("Schlagloch melden", intent="report_issue", entities={"issue_category": "pothole"})
-    assert chat.texts()[0].startswith("Haben Sie ein Foto?")
+    assert chat.texts() == [
+        "Notiert ✓ Art: Schlagloch",
+        chat.texts()[1],
+    ] and chat.texts()[1].startswith("Haben Sie ein Foto?")
     assert chat.send(payload="skip:photo")[0].startswith("Wo genau?")
     chat.send("", location=Location(latitude=52.0762, longitude=7.0083))
     texts = chat.send("Tiefes Loch vor der Bäckerei", confidence=0.3)
