@@ -89,9 +89,9 @@ def prune(session: Session, now: datetime, _settings: object = None) -> int:
 def _count(session: Session, limit: Limit, moment: float) -> tuple[int, float]:
     table = GuessCounter.__table__  # type: ignore[attr-defined]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(key=limit.key, window_start=moment, attempts=1)
+    first = insert(table).values(key=limit.key, window_start=moment, attempts=1)
     expired = table.c.window_start <= moment - limit.window_seconds
-    statement = statement.on_conflict_do_update(
+    statement = first.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "attempts": case((expired, 1), else_=table.c.attempts + 1),
