@@ -20,6 +20,7 @@ from api.routes import (
     cases,
     chat,
     health,
+    knowledge,
     login,
     merchant,
     nlu,
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
-        merchant, cases, broadcasts, privacy,
+        merchant, cases, broadcasts, privacy, knowledge,
     )
     for module in routers:
         app.include_router(module.router)

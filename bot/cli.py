@@ -20,6 +20,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 telegram_app = typer.Typer(help="Telegram: webhook registration, polling.", no_args_is_help=True)
 app.add_typer(telegram_app, name="telegram")
+knowledge_app = typer.Typer(help="The city's knowledge pages.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
 user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(case_app, name="case")
@@ -178,6 +180,45 @@ def demo_load() -> None:
     typer.echo("Demo logins (demo data only; never use them in production):")
     for username, password, roles in DEMO_LOGINS:
         typer.echo(f"  {username} / {password}  ({', '.join(roles)})")
+
+
+@knowledge_app.command("index")
+def knowledge_index() -> None:
+    """Check the pages in KNOWLEDGE_DIR and rebuild the index; running bots pick it up."""
+    from bot.knowledge.pages import PageError
+    from bot.runtime import knowledge_base
+
+    settings = get_settings()
+    try:
+        kb = knowledge_base(settings)
+        index = kb.build()
+    except (PageError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    by_lang: dict[str, int] = {}
+    for page in index.pages.values():
+        by_lang[page.language] = by_lang.get(page.language, 0) + 1
+    counts = ", ".join(f"{lang} {n}" for lang, n in sorted(by_lang.items()))
+    typer.echo(f"indexed {len(index.pages)} pages ({counts}) from {kb.folder}")
+    typer.echo(f"saved to {kb.index_path}" if kb.index_path else "not saved: no KNOWLEDGE_INDEX")
+
+
+@knowledge_app.command("ask")
+def knowledge_ask(
+    question: str,
+    lang: Annotated[str, typer.Option(help="The question's language.")] = "de",
+    top: Annotated[int, typer.Option(help="How many passages to show.")] = 3,
+) -> None:
+    """What the bot would answer, and the passages it found with their scores."""
+    from bot.runtime import knowledge_base
+
+    kb = knowledge_base(get_settings())
+    answer = kb.reply(question, None, lang)
+    typer.echo(answer[0].text if answer else "(no answer above the threshold: the bot says so)")
+    typer.echo("")
+    for hit in kb.index.ranked(question, lang, k=top):
+        mark = "" if hit.score >= kb.index.threshold else "  (below threshold)"
+        typer.echo(f"{hit.score:.3f}  {hit.passage.page.id} §{hit.passage.index + 1}{mark}")
 
 
 @app.command()

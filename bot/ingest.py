@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.messages import InboundMessage
-from bot.core.metrics import DUPLICATES, HANDLE_SECONDS, INBOUND, REPLIES
+from bot.core.metrics import (
+    DUPLICATES,
+    FALLBACKS,
+    HANDLE_SECONDS,
+    HANDOFFS,
+    INBOUND,
+    NLU_CONFIDENCE,
+    REPLIES,
+)
 from bot.core.outbox import PULL_CHANNELS
 from bot.engine import Engine, Handled
 
@@ -33,7 +41,19 @@ def ingest(
     if handled.duplicate:
         DUPLICATES.labels(inbound.channel).inc()
     else:
-        REPLIES.labels(inbound.channel).inc(len(handled.replies))
+        _count(inbound.channel, handled)
     if wake is not None and inbound.channel not in PULL_CHANNELS:
         wake()
     return handled
+
+
+def _count(channel: str, handled: Handled) -> None:
+    """What the operators watch per channel: replies, how sure the NLU was, fallbacks
+    and handoffs (a redelivery counts once, as a duplicate)."""
+    REPLIES.labels(channel).inc(len(handled.replies))
+    if handled.confidence is not None:
+        NLU_CONFIDENCE.labels(channel).observe(handled.confidence)
+    if handled.fallback:
+        FALLBACKS.labels(channel).inc()
+    if handled.handoff_reason is not None:
+        HANDOFFS.labels(channel, handled.handoff_reason).inc()

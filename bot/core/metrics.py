@@ -5,6 +5,19 @@ from prometheus_client import Counter, Gauge, Histogram
 INBOUND = Counter("stadtbot_inbound_messages_total", "Inbound messages handled", ["channel"])
 DUPLICATES = Counter("stadtbot_duplicate_messages_total", "Redelivered messages", ["channel"])
 REPLIES = Counter("stadtbot_replies_total", "Replies written to the outbox", ["channel"])
+NLU_CONFIDENCE = Histogram(
+    "stadtbot_nlu_confidence",
+    "NLU confidence of the top intent for typed messages (tapped buttons are not counted)",
+    ["channel"],
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
+)
+# Rates for dashboards: divide by stadtbot_inbound_messages_total.
+FALLBACKS = Counter(
+    "stadtbot_fallbacks_total", "Messages the bot did not understand (fallback)", ["channel"]
+)
+HANDOFFS = Counter(
+    "stadtbot_handoffs_total", "Conversations handed to staff, by reason", ["channel", "reason"]
+)
 HANDLE_SECONDS = Histogram(
     "stadtbot_handle_seconds",
     "Time to handle one inbound message (NLU, dialogue, commit)",

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     extra_nlu_dir: str = ""
     teams_file: str = ""  # staff teams, routing and office hours; empty: bot/teams.yaml
     max_message_chars: int = 4000
+    # The city's knowledge pages (Markdown with front matter; empty: the demo pages in
+    # actions/data/knowledge/) and the index `stadtbot knowledge index` writes.
+    knowledge_dir: str = ""
+    knowledge_index: str = "./stadtbot-knowledge.idx"
     # /readyz fails when a due outbox row has waited longer than this (0: never).
     outbox_ready_max_age_seconds: float = 300.0
     # Transcripts, media and NLU review copies are deleted after this many days (0: kept).

@@ -67,3 +67,29 @@ def test_metrics_show_the_outbox_and_request_latency(app_client: TestClient) -> 
     assert float(age.split()[-1]) >= 30
     assert 'route="/api/staff/conversations/{conversation_id}"' in text_
     assert "/api/staff/conversations/12345" not in text_
+
+
+def _sample(metrics: str, name: str) -> float:
+    """One sample's value from the /metrics text (0 when not there yet)."""
+    line = next((line for line in metrics.splitlines() if line.startswith(name + " ")), None)
+    return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+
+def test_metrics_count_nlu_confidence_fallbacks_and_handoffs(app_client: TestClient) -> None:
+    """Counters are process-wide, so the test reads them before and after its own turns."""
+    names = {
+        "typed": 'stadtbot_nlu_confidence_count{channel="web"}',
+        "sure": 'stadtbot_nlu_confidence_bucket{channel="web",le="0.2"}',
+        "fallbacks": 'stadtbot_fallbacks_total{channel="web"}',
+        "handoffs": 'stadtbot_handoffs_total{channel="web",reason="citizen_asked"}',
+    }
+    before = {key: _sample(app_client.get("/metrics").text, n) for key, n in names.items()}
+    session = app_client.post("/api/chat", json={"text": "Hallo"}).json()["session_id"]
+    for text in ("xyzzy plugh", "Mitarbeiter bitte"):
+        app_client.post("/api/chat", json={"session_id": session, "text": text})
+    app_client.post("/api/chat", json={"session_id": session, "payload": "intent:help"})
+    after = {key: _sample(app_client.get("/metrics").text, n) for key, n in names.items()}
+    assert after["typed"] - before["typed"] == 3  # typed ones only, not the tapped button
+    assert after["sure"] - before["sure"] == 1  # "xyzzy plugh" at 0.1
+    assert after["fallbacks"] - before["fallbacks"] == 1
+    assert after["handoffs"] - before["handoffs"] == 1
