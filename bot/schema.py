@@ -10,6 +10,7 @@ import bot.channels.models
 import bot.core.fallbacks
 import bot.core.models
 import bot.core.subscriptions
+import bot.llm.usage
 import bot.rasa.models
 import bot.staff
 import bot.staff_tables  # noqa: F401
