@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,11 +66,22 @@ def serve(
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         log_config=None,  # ours (configure_logging): JSON lines, no client addresses
+        **proxy_options(settings),
         access_log=False,  # api/request_log.py writes the access lines
         timeout_graceful_shutdown=10,
     )
     if background is not None:
         background.stop()
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for X-Forwarded-For/-Proto: believed only from FORWARDED_ALLOW_IPS.
+
+    uvicorn's own default believes any client on 127.0.0.1, so anyone with a shell on
+    the machine could pick the address the login throttle counts. Empty: no proxy.
+    """
+    allowed = settings.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or None}
 
 
 class _Background:
@@ -329,6 +340,32 @@ def user_add(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"user {username.strip().lower()} created with roles {', '.join(role)}")
+
+
+@user_app.command("token")
+def user_token(
+    username: str,
+    revoke: bool = typer.Option(False, help="End every API token of the login instead."),
+) -> None:
+    """Print a new API token for a login (`Authorization: Bearer TOKEN`), or revoke them all."""
+    from bot.core.db import transaction
+    from bot.core.models import utcnow
+    from bot.migrate import upgrade
+    from bot.staff import find_user
+    from bot.staff_credentials import new_token, revoke_tokens
+
+    upgrade(get_settings().database_url)
+    with transaction() as session:
+        user = find_user(session, username)
+        if user is None:
+            typer.echo(f"error: no user {username.strip().lower()!r}", err=True)
+            raise typer.Exit(2)
+        if revoke:
+            count = revoke_tokens(session, user, utcnow())
+            typer.echo(f"{count} token(s) of {user.username} revoked")
+            return
+        token = new_token(session, user, utcnow())
+    typer.echo(token)
 
 
 @nlu_app.command()

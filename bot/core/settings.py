@@ -10,11 +10,10 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import computed_field, field_validator, model_validator
+from pydantic import computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANGUAGES = ("de", "en", "nl")
-_DEV_SECRET = "dev-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -26,7 +25,12 @@ class Settings(BaseSettings):
     port: int = 8000
     database_url: str = "sqlite:///./stadtbot.db"
     public_base_url: str = ""
-    secret_key: str = _DEV_SECRET
+    # Signs the staff pages' CSRF tokens. Empty: a random key is generated on first start
+    # and kept in the database (bot/core/keystore.py), so all processes agree.
+    secret_key: str = ""
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (comma-
+    # separated IPs or networks, "*" for any). Empty: none, the peer address counts.
+    forwarded_allow_ips: str = ""
     timezone: str = "Europe/Berlin"
     default_language: str = "de"
     flow_expiry_minutes: int = 60
@@ -117,12 +121,6 @@ class Settings(BaseSettings):
         except Exception as exc:  # ZoneInfoNotFoundError or ValueError for odd strings
             raise ValueError(f"TIMEZONE={value!r} is not a known time zone") from exc
         return value
-
-    @model_validator(mode="after")
-    def _refuse_dev_secret_in_production(self) -> Settings:
-        if self.secret_key == _DEV_SECRET and self.public_base_url.startswith("https://"):
-            raise ValueError("SECRET_KEY must be set when PUBLIC_BASE_URL is a public https URL")
-        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
