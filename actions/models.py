@@ -168,13 +168,3 @@ class OfficeAppointment(SQLModel, table=True):
     desk: int
     created_at: datetime = Field(default_factory=utcnow)
 
-
-class GuessAttempt(SQLModel, table=True):
-    """A failed code or PIN entry; counted in a sliding window to slow down guessing."""
-
-    __tablename__ = "guess_attempt"
-    __table_args__ = (Index("ix_guess_attempt_key_time", "key", "created_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=64)  # "contact:17", "voucher:3"
-    created_at: datetime = Field(default_factory=utcnow)

@@ -6,8 +6,13 @@ printed on it. Money moves only in `redeem`, which locks the voucher row
 the balance never goes below zero; each redemption writes one ledger row with the
 balance after it, so value − balance == sum of redemptions, always.
 
-Guessing is slowed twice: 5 failed code/PIN entries per contact in 15 minutes, and
-10 failed PIN entries per voucher in 15 minutes (a new web session is a new contact).
+Guessing is limited in the database (`bot.core.throttle`, counted before the secret is
+looked at, atomically, so concurrent guesses queue): 5 failed code/PIN entries per contact
+and 10 failed PIN entries per voucher in 15 minutes, and 500 failed entries a window in
+the whole city (a new web session is a new contact, so the city-wide count is what stops
+a script). The owner of a voucher is recognised by the contact and counts nothing. An
+unclaimed voucher is claimed with one conditional UPDATE, so of several chats asking at
+once exactly one becomes the owner and the others must give the PIN.
 
 Actions (params → result keys):
 
@@ -27,13 +32,14 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from actions import ratelimit
 from actions.models import Merchant, Voucher, VoucherTransaction
 from actions.params import as_cents, as_int, required
 from actions.registry import ActionContext, ActionError, action
 from actions.secure import new_public_id, verify_pin
+from bot.core import throttle
 
 CODE_PATTERN = re.compile(r"^AHS-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 PIN_FAILURES_PER_VOUCHER = 10
@@ -48,44 +54,73 @@ def normalise_code(value: Any) -> str | None:
     return code if CODE_PATTERN.match(code) else None
 
 
-def _contact_key(ctx: ActionContext) -> str:
-    return f"contact:{ctx.contact_id}"
+GUESSES_PER_CONTACT = 5
+GUESSES_CITY_WIDE = 500
+
+
+def _guess_limits(ctx: ActionContext) -> list[throttle.Limit]:
+    return [
+        throttle.Limit(f"voucher-contact:{ctx.contact_id}", GUESSES_PER_CONTACT),
+        throttle.Limit("voucher-global", GUESSES_CITY_WIDE),
+    ]
+
+
+def _charge(ctx: ActionContext, limits: list[throttle.Limit], now: datetime) -> None:
+    retry_after = throttle.charge(ctx.session, limits, now)
+    if retry_after is not None:
+        raise ActionError("too_many_attempts", retry_after_minutes=-(-retry_after // 60))
 
 
 def open_voucher(ctx: ActionContext, params: dict[str, Any], lock: bool) -> tuple[Voucher, bool]:
     """The voucher the contact may use, claiming it if unclaimed; returns (voucher, claimed_now).
 
-    Checks, in order: rate limit, code known, access (owner, unclaimed, or right PIN).
+    The owner gets in by being the owner. Anyone else is charged one guess first (code
+    known? unclaimed, or the right PIN?) and given it back only when all was right.
     """
     now = ctx.now.astimezone(UTC)
-    ratelimit.check(ctx.session, _contact_key(ctx), now)
     raw = required(params, "code")
     code = normalise_code(raw)
     query = select(Voucher).where(Voucher.code == code)
     voucher = ctx.session.exec(query.with_for_update() if lock else query).first() if code else None
+    if voucher is not None and voucher.contact_id == ctx.contact_id:
+        return voucher, False
+    limits = _guess_limits(ctx)
+    _charge(ctx, limits, now)
     if voucher is None:
-        ratelimit.record_failure(ctx.session, _contact_key(ctx), now)
         raise ActionError("unknown_code", voucher_code=str(raw)[:20])
-    if voucher.contact_id is None:
-        voucher.contact_id = ctx.contact_id
-        voucher.claimed_at = now
-        ctx.session.add(voucher)
-        ctx.session.flush()
+    if voucher.contact_id is None and _claim(ctx, voucher, now):
+        throttle.refund(ctx.session, limits)
         return voucher, True
-    if voucher.contact_id != ctx.contact_id:
-        check_pin(ctx, voucher, params.get("pin"), now)
+    voucher_limit = throttle.Limit(f"voucher:{voucher.id}", PIN_FAILURES_PER_VOUCHER)
+    check_pin(ctx, voucher, params.get("pin"), voucher_limit, now)
+    throttle.refund(ctx.session, [*limits, voucher_limit])
     return voucher, False
 
 
-def check_pin(ctx: ActionContext, voucher: Voucher, pin: Any, now: datetime) -> None:
-    """Let a non-owner in only with the voucher's PIN, counting failures."""
+def _claim(ctx: ActionContext, voucher: Voucher, now: datetime) -> bool:
+    """Make the contact the owner unless someone else became it first (then reload it).
+
+    The UPDATE only matches while the voucher is unclaimed; on PostgreSQL a concurrent
+    claim's row lock makes it wait and then see that claim, so only one chat wins.
+    """
+    claimed = ctx.session.execute(
+        update(Voucher)
+        .where(Voucher.id == voucher.id, Voucher.contact_id.is_(None))  # type: ignore[union-attr]
+        .values(contact_id=ctx.contact_id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    ctx.session.refresh(voucher)
+    return claimed.rowcount == 1
+
+
+def check_pin(
+    ctx: ActionContext, voucher: Voucher, pin: Any, limit: throttle.Limit, now: datetime
+) -> None:
+    """Let a non-owner in only with the voucher's PIN, counting the try on the voucher."""
     if pin is None or not str(pin).strip():
         raise ActionError("pin_required", voucher_code=voucher.code)
-    voucher_key = f"voucher:{voucher.id}"
-    ratelimit.check(ctx.session, voucher_key, now, limit=PIN_FAILURES_PER_VOUCHER)
+    _charge(ctx, [limit], now)
     if not verify_pin(voucher.pin_hash, str(pin).strip()):
-        ratelimit.record_failure(ctx.session, _contact_key(ctx), now)
-        ratelimit.record_failure(ctx.session, voucher_key, now)
         raise ActionError("wrong_pin", voucher_code=voucher.code)
 
 

@@ -20,6 +20,7 @@ from api.routes import (
     cases,
     chat,
     health,
+    knowledge,
     login,
     merchant,
     nlu,
@@ -30,6 +31,7 @@ from api.routes import (
     staff_pages,
     webhooks,
 )
+from bot.core.keystore import stored_secret
 from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
 from bot.runtime import build_engine
@@ -41,6 +43,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """Build the app; the engine (and its NLU model) is ready before the first request."""
     settings = settings or get_settings()
     engine = engine or build_engine(settings)
+    if not settings.secret_key:
+        key = stored_secret(engine.db, "secret_key")  # none set: generated once, kept
+        settings = settings.model_copy(update={"secret_key": key})
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         health, chat, nlu, login, staff, staff_pages, staff_admin, analytics, webhooks, qr,
-        merchant, cases, broadcasts, privacy,
+        merchant, cases, broadcasts, privacy, knowledge,
     )
     for module in routers:
         app.include_router(module.router)

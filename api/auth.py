@@ -1,77 +1,132 @@
-"""Staff authentication for pages and API: a signed session cookie or HTTP Basic.
+"""Staff authentication for pages and API: a server-side session cookie or a Bearer token.
 
-Pages log in through `/login` and get an HttpOnly, SameSite=Strict cookie signed with
-SECRET_KEY (so no cross-site request carries it); scripts and the API may send HTTP
-Basic credentials instead. `require_role` answers 401 without a login and 403 when
-the login lacks the role.
+Pages log in through `/login` and get an HttpOnly, SameSite=Strict cookie holding a
+random session id (stored hashed, `bot.staff_credentials`), so logout, disabling the
+login or a new password end it at once. Scripts send `Authorization: Bearer TOKEN`
+(`stadtbot user token NAME`). HTTP Basic is not accepted: it would be a password
+check outside the `/login` throttle.
+
+CSRF: a state-changing call that rides on the cookie must carry the header
+`X-CSRF-Token` (an HMAC of the session id under SECRET_KEY, put in the pages' `<meta
+name="csrf-token">`), and a browser's `Origin` / `Sec-Fetch-Site` must say same origin.
+A Bearer call carries no ambient credential and needs neither. `require_role` answers
+401 without a login, 403 when the login lacks the role or the CSRF check fails, 429
+while token guesses from the address are throttled.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 
+from bot.core.db import transaction
+from bot.core.models import utcnow
 from bot.core.settings import Settings
-from bot.staff import StaffUser, authenticate, find_user
+from bot.staff import StaffUser
+from bot.staff_credentials import Refused, session_user, token_user
 
 COOKIE = "stadtbot_staff"
-SESSION_MAX_AGE = 12 * 3600
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt="staff-session")
+@dataclass(frozen=True)
+class Login:
+    """Who is asking, and by which credential (a cookie needs the CSRF check)."""
+
+    user: StaffUser
+    cookie: str | None
 
 
-def session_cookie(settings: Settings, user: StaffUser) -> str:
-    """The cookie value that proves `user` logged in."""
-    return _serializer(settings).dumps({"u": user.username})
+def csrf_token(settings: Settings, cookie: str) -> str:
+    """The CSRF token of one session: knowing it needs the cookie and SECRET_KEY."""
+    key = settings.secret_key.encode()
+    return hmac.new(key, b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (forwarded only by trusted proxies)."""
+    return request.client.host if request.client else "?"
+
+
+def _login(request: Request) -> Login | None:
+    """A Bearer header, when sent, is the credential (a wrong one is no login); else the cookie."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return _bearer(request, token.strip())
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    with Session(request.app.state.engine.db) as session:
+        user = session_user(session, cookie, utcnow())
+    if user is None:
+        return None
+    request.state.csrf_token = csrf_token(request.app.state.settings, cookie)
+    return Login(user, cookie)
+
+
+def _bearer(request: Request, token: str) -> Login | None:
+    if not token:
+        return None
+    with transaction(request.app.state.engine.db) as session:
+        found = token_user(session, token, client_address(request), utcnow())
+    if isinstance(found, Refused):
+        raise HTTPException(
+            429, "Too many tries; please wait.", headers={"Retry-After": str(found.retry_after)}
+        )
+    return Login(found, None) if found is not None else None
 
 
 def current_staff(request: Request) -> StaffUser | None:
     """The logged-in staff user of this request, or None."""
-    settings: Settings = request.app.state.settings
-    with Session(request.app.state.engine.db) as session:
-        cookie = request.cookies.get(COOKIE)
-        if cookie:
-            try:
-                data = _serializer(settings).loads(cookie, max_age=SESSION_MAX_AGE)
-            except BadSignature:
-                data = None
-            user = find_user(session, data["u"]) if isinstance(data, dict) else None
-            if user is not None and user.active:
-                return user
-        basic = _basic_credentials(request.headers.get("authorization", ""))
-        if basic:
-            return authenticate(session, *basic)
-    return None
+    login = _login(request)
+    return login.user if login is not None else None
 
 
-def _basic_credentials(header: str) -> tuple[str, str] | None:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return None
-    try:
-        username, sep, password = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return (username, password) if sep else None
+def same_origin(request: Request) -> bool:
+    """Whether a browser says this request comes from one of our own pages.
+
+    A request without `Origin` and `Sec-Fetch-Site` (curl, a script) passes this check;
+    cookies then still need the CSRF token.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    ours = {request.headers.get("host", "")}
+    public = request.app.state.settings.public_base_url
+    if public:
+        ours.add(urlsplit(public).netloc)
+    return urlsplit(origin).netloc in ours
+
+
+def check_csrf(request: Request, cookie: str, given: str | None) -> None:
+    """403 unless a cookie-authenticated change comes from our page with its token."""
+    expected = csrf_token(request.app.state.settings, cookie)
+    if not same_origin(request) or not hmac.compare_digest(expected, given or ""):
+        raise HTTPException(403, "CSRF check failed: reload the page and try again.")
 
 
 def require_role(role: str):  # type: ignore[no-untyped-def]
     """A dependency that lets only logged-in users with `role` (or admin) through."""
 
     def dependency(request: Request) -> StaffUser:
-        user = current_staff(request)
-        if user is None:
-            raise HTTPException(401, "Login required.", headers={"WWW-Authenticate": "Basic"})
-        if not user.has_role(role):
+        login = _login(request)
+        if login is None:
+            raise HTTPException(401, "Login required.", headers={"WWW-Authenticate": "Bearer"})
+        if login.cookie is not None and request.method not in SAFE_METHODS:
+            check_csrf(request, login.cookie, request.headers.get(CSRF_HEADER))
+        if not login.user.has_role(role):
             raise HTTPException(403, f"This needs the role {role!r}.")
-        return user
+        return login.user
 
     return dependency
 

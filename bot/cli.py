@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 telegram_app = typer.Typer(help="Telegram: webhook registration, polling.", no_args_is_help=True)
 app.add_typer(telegram_app, name="telegram")
+knowledge_app = typer.Typer(help="The city's knowledge pages.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
 user_app = typer.Typer(help="Staff logins.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(case_app, name="case")
@@ -64,11 +66,22 @@ def serve(
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         log_config=None,  # ours (configure_logging): JSON lines, no client addresses
+        **proxy_options(settings),
         access_log=False,  # api/request_log.py writes the access lines
         timeout_graceful_shutdown=10,
     )
     if background is not None:
         background.stop()
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for X-Forwarded-For/-Proto: believed only from FORWARDED_ALLOW_IPS.
+
+    uvicorn's own default believes any client on 127.0.0.1, so anyone with a shell on
+    the machine could pick the address the login throttle counts. Empty: no proxy.
+    """
+    allowed = settings.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or None}
 
 
 class _Background:
@@ -167,6 +180,45 @@ def demo_load() -> None:
     typer.echo("Demo logins (demo data only; never use them in production):")
     for username, password, roles in DEMO_LOGINS:
         typer.echo(f"  {username} / {password}  ({', '.join(roles)})")
+
+
+@knowledge_app.command("index")
+def knowledge_index() -> None:
+    """Check the pages in KNOWLEDGE_DIR and rebuild the index; running bots pick it up."""
+    from bot.knowledge.pages import PageError
+    from bot.runtime import knowledge_base
+
+    settings = get_settings()
+    try:
+        kb = knowledge_base(settings)
+        index = kb.build()
+    except (PageError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    by_lang: dict[str, int] = {}
+    for page in index.pages.values():
+        by_lang[page.language] = by_lang.get(page.language, 0) + 1
+    counts = ", ".join(f"{lang} {n}" for lang, n in sorted(by_lang.items()))
+    typer.echo(f"indexed {len(index.pages)} pages ({counts}) from {kb.folder}")
+    typer.echo(f"saved to {kb.index_path}" if kb.index_path else "not saved: no KNOWLEDGE_INDEX")
+
+
+@knowledge_app.command("ask")
+def knowledge_ask(
+    question: str,
+    lang: Annotated[str, typer.Option(help="The question's language.")] = "de",
+    top: Annotated[int, typer.Option(help="How many passages to show.")] = 3,
+) -> None:
+    """What the bot would answer, and the passages it found with their scores."""
+    from bot.runtime import knowledge_base
+
+    kb = knowledge_base(get_settings())
+    answer = kb.reply(question, None, lang)
+    typer.echo(answer[0].text if answer else "(no answer above the threshold: the bot says so)")
+    typer.echo("")
+    for hit in kb.index.ranked(question, lang, k=top):
+        mark = "" if hit.score >= kb.index.threshold else "  (below threshold)"
+        typer.echo(f"{hit.score:.3f}  {hit.passage.page.id} §{hit.passage.index + 1}{mark}")
 
 
 @app.command()
@@ -288,6 +340,32 @@ def user_add(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"user {username.strip().lower()} created with roles {', '.join(role)}")
+
+
+@user_app.command("token")
+def user_token(
+    username: str,
+    revoke: bool = typer.Option(False, help="End every API token of the login instead."),
+) -> None:
+    """Print a new API token for a login (`Authorization: Bearer TOKEN`), or revoke them all."""
+    from bot.core.db import transaction
+    from bot.core.models import utcnow
+    from bot.migrate import upgrade
+    from bot.staff import find_user
+    from bot.staff_credentials import new_token, revoke_tokens
+
+    upgrade(get_settings().database_url)
+    with transaction() as session:
+        user = find_user(session, username)
+        if user is None:
+            typer.echo(f"error: no user {username.strip().lower()!r}", err=True)
+            raise typer.Exit(2)
+        if revoke:
+            count = revoke_tokens(session, user, utcnow())
+            typer.echo(f"{count} token(s) of {user.username} revoked")
+            return
+        token = new_token(session, user, utcnow())
+    typer.echo(token)
 
 
 @nlu_app.command()

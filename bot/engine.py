@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session
@@ -30,6 +30,7 @@ from bot.core.models import utcnow
 from bot.core.outbox import enqueue
 from bot.core.settings import Settings
 from bot.handoff import HUMAN, citizen_turn, escalate
+from bot.knowledge.pages import Page
 from bot.language import reply_language
 from bot.persistence import (
     Locked,
@@ -42,7 +43,7 @@ from bot.persistence import (
 )
 from bot.ratings import rating_turn
 from bot.teams import Teams, get_teams
-from flows.dialogue import Dialogue
+from flows.dialogue import KNOWLEDGE_PAYLOAD, Dialogue
 from flows.events import (
     ConsentChanged,
     Event,
@@ -57,6 +58,16 @@ from flows.turn import Turn
 log = logging.getLogger(__name__)
 
 Understand = Callable[[str, str | None, datetime], dict[str, Any]]
+
+
+class Knowledge(Protocol):
+    """The city's pages (`bot.knowledge.base.KnowledgeBase`): an answer with its source
+    for a question, or the full text a `knowledge:PAGE` button asks for; None if none."""
+
+    def reply(self, text: str, payload: str | None, lang: str) -> tuple[Reply, float] | None: ...
+
+    def page(self, page_id: str) -> Page | None: ...
+
 
 # Contacts whose language this process remembers for parsing ahead of the lock.
 LANGUAGE_MEMORY = 100_000
@@ -107,8 +118,10 @@ class Engine:
         understand: Understand,
         dialogue: Dialogue,
         teams: Teams | None = None,
+        knowledge: Knowledge | None = None,
     ) -> None:
         self.db = db
+        self.knowledge = knowledge
         self.settings = settings
         self.understand = understand
         self.dialogue = dialogue
@@ -129,6 +142,8 @@ class Engine:
         sender = (inbound.channel, inbound.sender_id)
         hint = self._languages.get(sender)
         parse = self._parse(text, hint, now_local)  # outside the lock: the NLU is pure
+        guess = inbound.language_hint or hint or parse.get("language")
+        answer = self._answer(text, inbound.payload, parse, guess)
 
         with transaction(self.db) as session:
             sql = Driver(session)
@@ -146,7 +161,7 @@ class Engine:
                     inbound = inbound.model_copy(update={"payload": choice.payload})
             if turn.contact.language != hint:  # the contact's language changed meanwhile
                 parse = self._parse(text, turn.contact.language, now_local)
-            handled = self._run(session, sql, turn, inbound, text, parse, now_local)
+            handled = self._run(session, sql, turn, inbound, text, parse, now_local, answer)
         self._remember_language(sender, turn.contact.language)
         return handled
 
@@ -159,6 +174,7 @@ class Engine:
         text: str,
         parse: dict[str, Any],
         now_local: datetime,
+        answer: tuple[str, tuple[Reply, float] | None] | None,
     ) -> Handled:
         """Record the inbound line, run the dialogue (or, while the conversation is with
         staff or being rated, the handoff's side of it) and store what it did."""
@@ -179,7 +195,11 @@ class Engine:
                     load_state(conversation.state), now_local,
                 )
                 return Handled(turn.contact_id, turn.conversation_id, replies)
+        if answer is not None and answer[0] != lang:  # guessed the language wrong
+            answer = self._answer(text, inbound.payload, parse, lang)
         dialogue_turn = Turn(
+            knowledge=answer[1][0] if answer and answer[1] else None,
+            knowledge_score=answer[1][1] if answer and answer[1] else 0.0,
             text=text,
             payload=inbound.payload,
             parse=parse,
@@ -214,6 +234,18 @@ class Engine:
             fallback=any(isinstance(e, FallbackRecorded) for e in events),
             handoff_reason=handoffs[0] if handoffs else None,
         )
+
+    def _answer(
+        self, text: str, payload: str | None, parse: dict[str, Any], lang: str | None
+    ) -> tuple[str, tuple[Reply, float] | None] | None:
+        """The knowledge base's answer and its relevance for a typed message, or the full
+        text a tapped `knowledge:` button asks for (the dialogue decides whether to use it)."""
+        if self.knowledge is None:
+            return None
+        lang = lang or self.settings.default_language
+        if payload and not payload.startswith(KNOWLEDGE_PAYLOAD):
+            return None
+        return lang, self.knowledge.reply(text, payload, lang)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
         if not text:

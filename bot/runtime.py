@@ -8,22 +8,26 @@ so none of them needs to know about flows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine as DbEngine
 
 import actions  # noqa: F401  registers the actions on import
-from actions import service_rules
+from actions import qr, service_rules
 from actions.registry import catalogue
 from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
+from bot.knowledge.base import KnowledgeBase
 from bot.rasa.flowset import flow_dirs
 from bot.teams import Teams, get_teams
 from flows import services
+from flows.definition import Flow
 from flows.dialogue import Dialogue
+from flows.loader import load_flows
 
 
 def build_engine(
@@ -49,7 +53,21 @@ def build_engine(
     if understand is None:
         understand = nlu.parser({"service": services.nlu_lookup(dialogue.flows)})
     db = db or make_engine(settings.database_url)
-    return Engine(db, settings, understand, dialogue, teams)
+    knowledge = knowledge_base(settings, dialogue.flows.values())
+    return Engine(db, settings, understand, dialogue, teams, knowledge)
+
+
+def knowledge_base(settings: Settings, flows: Iterable[Flow] | None = None) -> KnowledgeBase:
+    """The city's pages (KNOWLEDGE_DIR, else the demo pages) and the services' texts
+    (of `flows`, else of the flows the settings load)."""
+    if flows is None:
+        flows = load_flows(flow_dirs(settings), catalogue()).values()
+    return KnowledgeBase(
+        flows,
+        folder=Path(settings.knowledge_dir) if settings.knowledge_dir else None,
+        index_path=Path(settings.knowledge_index) if settings.knowledge_index else None,
+        base_url=qr.base_url(settings),
+    )
 
 
 def with_service_teams(teams: Teams, rules: Mapping[str, Mapping[str, Any]]) -> Teams:

@@ -35,12 +35,16 @@ class Job:
 def default_jobs() -> list[Job]:
     """The city's periodic jobs."""
     from actions.reminders import enqueue_due_reminders
+    from bot.core.throttle import prune
     from bot.privacy_jobs import carry_out_erasures
     from bot.retention import delete_expired
+    from bot.staff_credentials import prune_sessions
 
     return [
         Job("boat reminders", 60.0, enqueue_due_reminders),
         Job("retention", 600.0, delete_expired),
+        Job("guess counters", 600.0, prune),
+        Job("staff sessions", 600.0, prune_sessions),
         Job("erasures", 30.0, carry_out_erasures),
         # Every second: the loop ticks each second, so a broadcast starts on time ± 2 s.
         Job("scheduled broadcasts", 1.0, start_due),

@@ -8,10 +8,13 @@ from sqlmodel import SQLModel
 import bot.broadcasts.models
 import bot.channels.models
 import bot.core.fallbacks
+import bot.core.keystore
 import bot.core.models
 import bot.core.subscriptions
+import bot.core.throttle
 import bot.rasa.models
 import bot.staff
+import bot.staff_credentials
 import bot.staff_tables  # noqa: F401
 
 metadata = SQLModel.metadata

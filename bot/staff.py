@@ -76,14 +76,11 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     return user if user is not None and user.active else None
 
 
-def set_active(session: Session, user: StaffUser, active: bool) -> None:
-    """Disable (or enable again) a login; a disabled login cannot sign in or use tokens."""
-    user.active = active
-    session.add(user)
+def set_password_hash(session: Session, user: StaffUser, password: str) -> None:
+    """Store the hash of a new password (same length rule as for new logins).
 
-
-def set_password(session: Session, user: StaffUser, password: str) -> None:
-    """Reset a login's password (same length rule as for new logins)."""
+    `bot.staff_credentials.set_password` is the one to call: it also ends the sessions.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     user.password_hash = _hasher.hash(password)

@@ -8,7 +8,8 @@ one transaction, so a turn can be tested with no server and no database.
 The conversation state it reads and returns is typed in `flows.state`.
 
 Payloads: `intent:NAME` (as if the citizen said NAME), `flow:NAME` (start a flow),
-`slot:NAME=VALUE`, `skip:NAME`, `confirm:yes|no`, `edit:NAME`, `staff:yes|no`, `cancel`;
+`slot:NAME=VALUE`, `skip:NAME`, `confirm:yes|no`, `edit:NAME`, `staff:yes|no`, `cancel`,
+`knowledge:PAGE` (the full text of a knowledge page, looked up by the engine);
 anything else is a deep-link start payload (`boat_dock`, `shop_17`, `service_bulky_waste`,
 `voucher`) looked up in the flows' `start_payloads`.
 """
@@ -29,6 +30,7 @@ from bot.core.i18n import catalog, t
 from bot.core.messages import Button, Reply
 from flows.definition import LANGS, Flow
 from flows.events import (
+    ActionCalled,
     ConsentChanged,
     Event,
     FallbackRecorded,
@@ -61,6 +63,10 @@ NOT_CLARIFIABLE = frozenset({"out_of_scope", "affirm", "deny"})
 # Intent payloads that answer the open flow rather than start something new.
 FLOW_ANSWERS = frozenset({"affirm", "deny"})
 FLOW_PAYLOAD = "flow:"
+KNOWLEDGE_PAYLOAD = "knowledge:"
+# An answer from the city's pages this relevant beats a confident intent whose flow the
+# message names nothing of ("Wann ist die Bürgersprechstunde?" is no place's opening hours).
+KNOWLEDGE_OVER_FLOW = 0.3
 
 
 LOCATION_FLOW = "find_acceptance_point"
@@ -131,6 +137,8 @@ class Dialogue:
                 run.reprompt()
                 events += run.events
             return state, events
+        if turn.payload and turn.payload.startswith(KNOWLEDGE_PAYLOAD):
+            return state, events + self._full_text(state, turn, services, lang)
         intent, chosen = self._intent(turn)
         if not chosen and (about := service_intent(turn, intent, self.threshold)):
             intent, chosen = about, True  # a named service: asked about it, or applied
@@ -158,22 +166,32 @@ class Dialogue:
         answers_flow = resumable is not None and not (chosen and intent not in FLOW_ANSWERS)
         if answers_flow and run.handle():
             return state, events + run.events
+        if run.events:  # a call made while trying the open flow happened all the same
+            events += [e for e in run.events if isinstance(e, ActionCalled)]
+            run.events = [e for e in run.events if not isinstance(e, ActionCalled)]
         follow_up = None if chosen or resumable else self._follow_up(state, turn)
         if follow_up is not None:
             state["misunderstood"] = 0
             return state, events + self._run(state, turn, services, lang, "start", *follow_up)
-        if not chosen and _small_talk(turn, self.threshold):
+        unsure = intent == "out_of_scope" or turn.confidence < self.threshold
+        if not chosen and unsure and turn.knowledge is not None:
+            state["misunderstood"] = 0  # answered from the city's pages, with the source
+            events.append(ReplySent(turn.knowledge))
+        elif not chosen and _small_talk(turn, self.threshold):
             state, events = self._out_of_scope(state, events, turn, lang)
-        elif not chosen and (intent == "out_of_scope" or turn.confidence < self.threshold):
+        elif not chosen and unsure:
             state, events = self._not_understood(state, events, turn, lang)
         else:
             state["misunderstood"] = 0
             if intent in self.handoff_intents:
                 return self._handoff(state, events, lang, f"intent:{intent}")
-            if intent in self.by_intent:
+            if intent in self.by_intent and self._knowledge_fits_better(turn, intent):
+                events.append(ReplySent(turn.knowledge))  # type: ignore[arg-type]
+            elif intent in self.by_intent:
                 run.start(self.by_intent[intent])
                 return state, events + run.events
-            state, events = self._route(state, events, intent, lang)
+            else:
+                state, events = self._route(state, events, intent, lang)
         if state.get("flows") and state["flows"][-1] is resumable:
             run.events = []
             run.reprompt()
@@ -197,6 +215,30 @@ class Dialogue:
         elif state.get("flows"):
             run.reprompt()
         return run.events
+
+    def _knowledge_fits_better(self, turn: Turn, intent: str) -> bool:
+        """A question the intent's flow cannot place: its flow would ask which of its
+        options is meant ("Für welche Einrichtung?") as the message names none, and the
+        city's pages answer it well ("Wann ist die Bürgersprechstunde?")."""
+        if turn.knowledge is None or turn.knowledge_score < KNOWLEDGE_OVER_FLOW:
+            return False
+        if "?" not in turn.text:
+            return False
+        flow = self.flows[self.by_intent[intent]]
+        choices = [
+            slot
+            for slot in flow.slots.values()
+            if slot.type == "choice" and not slot.optional and slot.when is None
+        ]
+        named = any(turn.entities(entity) for slot in choices for entity in slot.entities)
+        return bool(choices) and not named
+
+    def _full_text(
+        self, state: State, turn: Turn, services: Services, lang: str
+    ) -> list[Event]:
+        """The "full text" button of an answer: the page, then the open flow's question."""
+        reply = turn.knowledge or Reply(text=t("knowledge.gone", lang))
+        return [ReplySent(reply), *self._run(state, turn, services, lang, "reprompt")]
 
     def _expire(self, state: State, events: list[Event], turn: Turn, lang: str) -> None:
         """Drop a flow left alone longer than `expiry_minutes`, telling the citizen so."""
@@ -316,17 +358,25 @@ class Dialogue:
             events.append(ReplySent(self._yes_no(t("handoff.offer", lang), lang)))
             return state, events
         guesses = [r["name"] for r in ranking if r.get("name") not in NOT_CLARIFIABLE][:2]
+        buttons = [
+            Button(title=t(f"intent.{name}", lang), payload=INTENT_PAYLOAD + name)
+            for name in guesses
+        ]
         if guesses:
             state["clarify"] = guesses
-            buttons = [
-                Button(title=t(f"intent.{name}", lang), payload=INTENT_PAYLOAD + name)
-                for name in guesses
-            ]
-            events.append(ReplySent(Reply(text=t("clarify", lang), buttons=buttons)))
-        else:
-            events.append(
-                ReplySent(Reply(text=t("fallback", lang), buttons=self.menu_buttons(lang)))
+        if "?" in turn.text:  # a question the city's pages do not answer: said so
+            person = Button(
+                title=t("knowledge.ask_person", lang), payload=INTENT_PAYLOAD + "human_handoff"
             )
+            reply = Reply(
+                text=t("knowledge.none", lang),
+                buttons=[*(buttons or self.menu_buttons(lang)), person],
+            )
+        elif guesses:
+            reply = Reply(text=t("clarify", lang), buttons=buttons)
+        else:
+            reply = Reply(text=t("fallback", lang), buttons=self.menu_buttons(lang))
+        events.append(ReplySent(reply))
         return state, events
 
     def _handoff(

@@ -177,7 +177,7 @@ class StepsMixin(RunBase):
         wanted = [
             n
             for n in step.slots
-            if not (flow.slots[n].when and not self.holds(frame, flow.slots[n].when))  # type: ignore[arg-type]
+            if (when := flow.slots[n].when) is None or self.holds(frame, when)
         ]
         filled = [n for n in wanted if n in frame["slots"]]
         if step.any_of and filled:
@@ -254,13 +254,15 @@ class StepsMixin(RunBase):
         scope = self.scope(frame)
         text = render(step.say[self.lang], scope, self.lang)
         if step.each:
+            assert step.item is not None and step.empty is not None  # the loader sets both
             items = lookup(step.each, scope)
             items = items if isinstance(items, list) else []
             if not items:
-                text = render(step.empty[self.lang], scope, self.lang)  # type: ignore[index]
+                text = render(step.empty[self.lang], scope, self.lang)
             else:
+                item_text = step.item[self.lang]
                 rendered = [
-                    render(step.item[self.lang], {**scope, "item": item, "index": i}, self.lang)  # type: ignore[index]
+                    render(item_text, {**scope, "item": item, "index": i}, self.lang)
                     for i, item in enumerate(items, 1)
                 ]
                 text = "\n".join([text, *rendered])

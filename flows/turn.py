@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.core.messages import Location, Media
+from bot.core.messages import Location, Media, Reply
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,10 @@ class Turn:
     channel: str = "web"
     location: Location | None = None
     media: list[Media] = field(default_factory=list)
+    # The knowledge base's answer to this message (or the full text its `knowledge:` button
+    # asks for) and its relevance, looked up by the engine; None when the pages hold none.
+    knowledge: Reply | None = None
+    knowledge_score: float = 0.0
 
     @property
     def intent(self) -> str:

@@ -13,13 +13,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlmodel import Session
 
 from bot.core.db import make_engine, normalise_url
 from bot.core.settings import Settings
 from bot.engine import Engine
 from bot.migrate import upgrade
+from bot.staff import StaffUser, add_user
+from bot.staff_credentials import StaffToken, digest
 from flows.dialogue import Dialogue
 
 KEYWORDS = {
@@ -99,3 +103,27 @@ def pg_schema() -> Iterator[str]:
             yield url
         finally:
             pg_execute(admin, f'DROP SCHEMA "{schema}" CASCADE')
+
+
+class StaffLogin(httpx.Auth):
+    """A test login: `add` creates the user with a known API token; as httpx's (or
+    TestClient's) `auth=` it sends that token as `Authorization: Bearer`."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username = username
+        self.password = password
+        self.token = f"test-token-{username}-{password}"
+
+    def add(self, session: Session, roles: list[str]) -> StaffUser:
+        user = add_user(session, self.username, self.password, roles)
+        session.add(StaffToken(token_hash=digest(self.token), user_id=user.id))  # type: ignore[arg-type]
+        session.flush()
+        return user
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+
+CLERK = StaffLogin("clerk", "clerk-password-1")  # role staff in tests/api's app
+PRESS = StaffLogin("press", "press-password-1")  # role communications

@@ -1,26 +1,28 @@
-"""Login and logout for the staff pages."""
+"""Login and logout for the staff pages.
+
+A login starts a new server-side session (a fresh random id each time, so a session id
+planted before the login is worth nothing) and ends the one the browser had; guesses
+are counted in the database per address, per name and city-wide
+(`bot.staff_credentials.log_in`). Both forms refuse a post from another origin.
+"""
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session
 
-from api.auth import COOKIE, SESSION_MAX_AGE, session_cookie
+from api.auth import COOKIE, check_csrf, client_address, same_origin
 from api.deps import DbDep, SettingsDep
-from bot.staff import authenticate
+from bot.core.db import transaction
+from bot.core.models import utcnow
+from bot.staff_credentials import SESSION_LIFETIME, Refused, end_session, log_in, start_session
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-FAILURES_ALLOWED = 10
-FAILURE_WINDOW_SECONDS = 15 * 60
-_failures: dict[str, deque[float]] = defaultdict(deque)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -37,20 +39,30 @@ def login(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=200)] = "/staff",
 ) -> Response:
-    """Check the password; after too many failures from one address, refuse for a while."""
-    client = request.client.host if request.client else "?"
-    if _too_many(client):
-        return _again(request, next, "Zu viele Versuche. Bitte in 15 Minuten erneut.", 429)
-    with Session(db) as session:
-        user = authenticate(session, username, password)
-    if user is None:
-        _failures[client].append(time.monotonic())
+    """Check the password; after too many failures, refuse for a while (even the right one)."""
+    if not same_origin(request):
+        return _again(request, next, "Anmeldung nur über diese Seite.", 403)
+    now = utcnow()
+    with transaction(db) as session:
+        found = log_in(session, username, password, client_address(request), now)
+        if isinstance(found, Refused) or found is None:
+            cookie = None
+        else:
+            old = request.cookies.get(COOKIE)
+            if old:
+                end_session(session, old)
+            cookie = start_session(session, found, now)
+    if isinstance(found, Refused):
+        response = _again(request, next, "Zu viele Versuche. Bitte in 15 Minuten erneut.", 429)
+        response.headers["Retry-After"] = str(found.retry_after)
+        return response
+    if cookie is None:
         return _again(request, next, "Benutzername oder Passwort ist falsch.", 401)
     response = RedirectResponse(_safe(next), status_code=303)
     response.set_cookie(
         COOKIE,
-        session_cookie(settings, user),
-        max_age=SESSION_MAX_AGE,
+        cookie,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=settings.public_base_url.startswith("https://"),
@@ -59,7 +71,15 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(
+    request: Request, db: DbDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    """End the session on the server (the cookie is worthless afterwards) and drop it."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        check_csrf(request, cookie, csrf_token)
+        with transaction(db) as session:
+            end_session(session, cookie)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response
@@ -70,13 +90,7 @@ def _again(request: Request, next: str, error: str, status: int) -> Response:
     return templates.TemplateResponse(request, "login.html", context, status_code=status)
 
 
-def _too_many(client: str) -> bool:
-    window = _failures[client]
-    while window and time.monotonic() - window[0] > FAILURE_WINDOW_SECONDS:
-        window.popleft()
-    return len(window) >= FAILURES_ALLOWED
-
-
 def _safe(target: str) -> str:
     """Only same-site paths as redirect targets (no open redirect)."""
-    return target if target.startswith("/") and not target.startswith("//") else "/staff"
+    plain = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if plain else "/staff"

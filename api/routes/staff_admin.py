@@ -19,7 +19,8 @@ from api.deps import EngineDep
 from bot.core.db import transaction
 from bot.inbox import Invalid, access_for, set_memberships
 from bot.ratings import TeamRatings, ratings_per_team
-from bot.staff import ROLES, StaffError, StaffUser, add_user, find_user, set_active, set_password
+from bot.staff import ROLES, StaffError, StaffUser, add_user, find_user
+from bot.staff_credentials import set_active, set_password
 from bot.staff_tables import TeamMembership
 
 router = APIRouter(prefix="/api/staff", tags=["staff admin"])

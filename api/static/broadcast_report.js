@@ -49,7 +49,7 @@
   for (const button of document.querySelectorAll("button[data-action]")) {
     button.addEventListener("click", async () => {
       errorBox.textContent = "";
-      const res = await fetch(`/api/broadcasts/${id}/${button.dataset.action}`, { method: "POST", credentials: "same-origin" });
+      const res = await fetch(`/api/broadcasts/${id}/${button.dataset.action}`, { method: "POST", credentials: "same-origin", headers: Staff.csrfHeaders() });
       const json = await res.json().catch(() => ({}));
       if (!res.ok) errorBox.textContent = json.detail || "Fehler.";
       refresh();

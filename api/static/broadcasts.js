@@ -28,7 +28,7 @@
   async function call(method, url, data, headers) {
     const res = await fetch(url, {
       method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", ...(headers || {}) },
+      headers: { "Content-Type": "application/json", ...Staff.csrfHeaders(), ...(headers || {}) },
       body: data === undefined ? undefined : JSON.stringify(data),
     });
     const json = await res.json().catch(() => ({}));
@@ -79,7 +79,7 @@
     if (!file) return;
     const upload = new FormData();
     upload.append("file", file);
-    const res = await fetch("/api/broadcasts/images", { method: "POST", body: upload, credentials: "same-origin" });
+    const res = await fetch("/api/broadcasts/images", { method: "POST", body: upload, credentials: "same-origin", headers: Staff.csrfHeaders() });
     const json = await res.json().catch(() => ({}));
     if (res.ok) { imageUrl = json.image_url; errorBox.textContent = ""; }
     else { event.target.value = ""; errorBox.textContent = json.detail || "Hochladen fehlgeschlagen."; }

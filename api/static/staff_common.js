@@ -3,6 +3,7 @@
 "use strict";
 
 const Staff = (() => {
+  // Every state-changing call on the session cookie must carry this (api/auth.py).
   function csrfHeaders() {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? { "X-CSRF-Token": meta.content } : {};
@@ -64,5 +65,5 @@ const Staff = (() => {
     return (cents / 100).toLocaleString("de-DE", { style: "currency", currency: "EUR" });
   }
 
-  return { api, el, clear, when, waited, euros };
+  return { api, csrfHeaders, el, clear, when, waited, euros };
 })();

@@ -13,6 +13,7 @@ EUR, Euro or ",-") from a bare number, which only counts where an amount was ask
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _CUR = r"(?:€|\beur\b|\beuros?\b|\beu\b)"
@@ -216,7 +217,7 @@ def find_amounts(text: str, typed: bool = False) -> list[Amount]:
     return sorted(found, key=lambda a: a.start)
 
 
-def _words(text: str, typed: bool, add) -> None:  # type: ignore[no-untyped-def]
+def _words(text: str, typed: bool, add: Callable[[int, int, int, bool], None]) -> None:
     """ "zwölf Euro fünfzig", "twelve euros", and in a typed answer "twaalf vijftig"."""
     toks = [
         (fold(m[0]), m.start(), m.end())

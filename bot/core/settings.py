@@ -10,11 +10,10 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import computed_field, field_validator, model_validator
+from pydantic import computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANGUAGES = ("de", "en", "nl")
-_DEV_SECRET = "dev-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -26,7 +25,12 @@ class Settings(BaseSettings):
     port: int = 8000
     database_url: str = "sqlite:///./stadtbot.db"
     public_base_url: str = ""
-    secret_key: str = _DEV_SECRET
+    # Signs the staff pages' CSRF tokens. Empty: a random key is generated on first start
+    # and kept in the database (bot/core/keystore.py), so all processes agree.
+    secret_key: str = ""
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (comma-
+    # separated IPs or networks, "*" for any). Empty: none, the peer address counts.
+    forwarded_allow_ips: str = ""
     timezone: str = "Europe/Berlin"
     default_language: str = "de"
     flow_expiry_minutes: int = 60
@@ -35,6 +39,10 @@ class Settings(BaseSettings):
     extra_nlu_dir: str = ""
     teams_file: str = ""  # staff teams, routing and office hours; empty: bot/teams.yaml
     max_message_chars: int = 4000
+    # The city's knowledge pages (Markdown with front matter; empty: the demo pages in
+    # actions/data/knowledge/) and the index `stadtbot knowledge index` writes.
+    knowledge_dir: str = ""
+    knowledge_index: str = "./stadtbot-knowledge.idx"
     # /readyz fails when a due outbox row has waited longer than this (0: never).
     outbox_ready_max_age_seconds: float = 300.0
     # Transcripts, media and NLU review copies are deleted after this many days (0: kept).
@@ -109,12 +117,6 @@ class Settings(BaseSettings):
         except Exception as exc:  # ZoneInfoNotFoundError or ValueError for odd strings
             raise ValueError(f"TIMEZONE={value!r} is not a known time zone") from exc
         return value
-
-    @model_validator(mode="after")
-    def _refuse_dev_secret_in_production(self) -> Settings:
-        if self.secret_key == _DEV_SECRET and self.public_base_url.startswith("https://"):
-            raise ValueError("SECRET_KEY must be set when PUBLIC_BASE_URL is a public https URL")
-        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,9 +1,10 @@
 """The one table of the Rasa action server: writing calls already carried out.
 
 Rasa (or a proxy in front of the action server) may send the same action call twice when
-an answer is lost. A writing action (book, cancel, redeem, submit) first claims the call's
-key in the transaction that does the work; a second call with the same key finds the
-row and gets the stored answer back instead of booking or paying again.
+an answer is lost. A writing action (registered with `writes=True`: book, cancel, redeem,
+submit, an appointment, a privacy request) first claims the call's key in the
+transaction that does the work; a second call with the same key finds the row and gets
+the stored answer back instead of booking or paying again.
 """
 
 from __future__ import annotations

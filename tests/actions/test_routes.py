@@ -13,10 +13,7 @@ from actions.models import Merchant
 from api.app import create_app
 from bot.core.db import transaction
 from bot.core.models import Outbox
-from bot.staff import add_user
-from tests.support import keyword_engine
-
-STAFF_PASSWORD = "clerk-password-1"
+from tests.support import CLERK, PRESS, StaffLogin, keyword_engine
 
 
 @pytest.fixture
@@ -26,8 +23,8 @@ def client(sqlite_engine, settings, monkeypatch) -> Iterator[TestClient]:
     url = sqlite_engine.url.render_as_string(hide_password=False)
     engine = keyword_engine(settings.model_copy(update={"database_url": url}))
     with transaction(engine.db) as session:
-        add_user(session, "clerk", STAFF_PASSWORD, ["staff"])
-        add_user(session, "press", "press-password-1", ["communications"])
+        CLERK.add(session, ["staff"])
+        PRESS.add(session, ["communications"])
     app = create_app(engine.settings, engine)
     with TestClient(app) as test_client:
         yield test_client
@@ -103,12 +100,12 @@ def test_merchant_page_lists_todays_redemptions(client, engine, demo, call, new_
 def test_staff_status_api(client, engine, call, new_contact):
     owner = new_contact()
     ref = call("cases.submit", owner, service="dog_registration", fields={})["reference"]
-    auth = ("clerk", STAFF_PASSWORD)
+    auth = CLERK
     body = {"status": "in_progress", "message": "Wir prüfen <b>das</b>."}
     assert client.post(f"/api/cases/{ref}/status", json=body).status_code == 401
-    wrong = client.post(f"/api/cases/{ref}/status", json=body, auth=("clerk", "nope"))
+    wrong = client.post(f"/api/cases/{ref}/status", json=body, auth=StaffLogin("clerk", "nope"))
     assert wrong.status_code == 401
-    press = client.post(f"/api/cases/{ref}/status", json=body, auth=("press", "press-password-1"))
+    press = client.post(f"/api/cases/{ref}/status", json=body, auth=PRESS)
     assert press.status_code == 403
     ok = client.post(f"/api/cases/{ref}/status", json=body, auth=auth)
     assert ok.status_code == 200 and ok.json() == {"reference": ref, "status": "in_progress"}

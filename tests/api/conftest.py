@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bot.core.db import transaction
-from bot.staff import add_user
-from tests.support import keyword_engine
+from tests.support import CLERK, PRESS, keyword_engine
 
 
 @pytest.fixture
@@ -18,7 +17,7 @@ def app_client(sqlite_url: str, settings_for) -> Iterator[TestClient]:
     settings = settings_for(sqlite_url, secret_key="test-secret-key-0123456789")
     engine = keyword_engine(settings)
     with transaction(engine.db) as session:
-        add_user(session, "clerk", "clerk-password-1", ["staff"])
-        add_user(session, "press", "press-password-1", ["communications"])
+        CLERK.add(session, ["staff"])
+        PRESS.add(session, ["communications"])
     with TestClient(create_app(settings, engine)) as client:
         yield client

@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.core.db import transaction
 from bot.core.models import Conversation, utcnow
 from bot.staff_tables import ChatRating, Handoff
+from tests.support import CLERK, PRESS
 
 
 def _login(client: TestClient, user: str, password: str) -> None:
@@ -31,7 +32,7 @@ def test_aggregates_count_messages_fallbacks_handoffs_and_ratings(app_client: Te
         session.add(handoff)
         session.flush()
         session.add(ChatRating(handoff_id=handoff.id, team="bauhof", score=4))
-    res = app_client.get("/api/staff/analytics?days=7", auth=("clerk", "clerk-password-1"))
+    res = app_client.get("/api/staff/analytics?days=7", auth=CLERK)
     assert res.status_code == 200, res.text
     body = res.json()
     assert body["inbound"] == 2 and body["conversations"] == 2
@@ -47,7 +48,7 @@ def test_aggregates_count_messages_fallbacks_handoffs_and_ratings(app_client: Te
 def test_page_and_csv_need_a_staff_login(app_client: TestClient) -> None:
     assert app_client.get("/staff/analytics", follow_redirects=False).status_code == 303
     assert app_client.get("/api/staff/analytics").status_code == 401
-    press = app_client.get("/api/staff/analytics", auth=("press", "press-password-1"))
+    press = app_client.get("/api/staff/analytics", auth=PRESS)
     assert press.status_code == 403
     app_client.post("/api/chat", json={"text": "Hallo"})
     _login(app_client, "clerk", "clerk-password-1")

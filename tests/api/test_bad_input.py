@@ -17,11 +17,8 @@ from fastapi.testclient import TestClient
 from api import reject_log
 from api.app import create_app
 from bot.core.db import transaction
-from bot.staff import add_user
-from tests.support import keyword_engine
+from tests.support import CLERK, PRESS, keyword_engine
 
-CLERK = ("clerk", "clerk-password-1")
-PRESS = ("press", "press-password-1")
 JSON = {"content-type": "application/json"}
 HUGE = "9" * 30
 
@@ -52,8 +49,8 @@ def client(db_url: str, settings_for) -> Iterator[TestClient]:
     )
     engine = keyword_engine(settings)
     with transaction(engine.db) as session:
-        add_user(session, "clerk", CLERK[1], ["staff"])
-        add_user(session, "press", PRESS[1], ["communications"])
+        CLERK.add(session, ["staff"])
+        PRESS.add(session, ["communications"])
     with TestClient(create_app(settings, engine), raise_server_exceptions=False) as test_client:
         yield test_client
 

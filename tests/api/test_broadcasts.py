@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 
 from bot.core.models import utcnow
 from tests.broadcasts.conftest import subscriber
+from tests.support import CLERK, PRESS
 
-PRESS = ("press", "press-password-1")
-CLERK = ("clerk", "clerk-password-1")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 BODY = {"texts": {"de": "Sturm heute Abend", "nl": "Storm vanavond"}, "topics": ["warnungen"]}
 

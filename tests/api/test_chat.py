@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.support import CLERK
+
 
 def test_first_call_opens_a_session_with_a_greeting(app_client: TestClient) -> None:
     res = app_client.post("/api/chat", json={})
@@ -102,7 +104,7 @@ def test_websocket_pushes_a_staff_reply(app_client: TestClient) -> None:
         res = app_client.post(
             "/api/staff/conversations/1/reply",
             json={"text": "Hier Bürgerbüro"},
-            auth=("clerk", "clerk-password-1"),
+            auth=CLERK,
         )
         assert res.status_code == 201
         pushed = ws.receive_json()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-CLERK = ("clerk", "clerk-password-1")
+from tests.support import CLERK, PRESS, StaffLogin
 
 
 def test_staff_api_needs_a_login(app_client: TestClient) -> None:
     assert app_client.get("/api/staff/conversations").status_code == 401
-    assert app_client.get("/api/staff/conversations", auth=("clerk", "wrong")).status_code == 401
+    wrong = StaffLogin("clerk", "wrong")
+    assert app_client.get("/api/staff/conversations", auth=wrong).status_code == 401
 
 
 def test_staff_api_needs_the_staff_role(app_client: TestClient) -> None:
-    res = app_client.get("/api/staff/conversations", auth=("press", "press-password-1"))
+    res = app_client.get("/api/staff/conversations", auth=PRESS)
     assert res.status_code == 403
 
 

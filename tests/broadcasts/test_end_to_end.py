@@ -18,7 +18,6 @@ from sqlmodel import Session, select
 from bot.core.db import transaction
 from bot.core.subscriptions import ConsentRecord, Subscription
 from bot.scheduler import Scheduler
-from bot.staff import add_user
 from tests.broadcasts.conftest import subscriber
 from tests.channels.conftest import Stack, any_stack, build_stack, fakes  # noqa: F401 - fixtures
 from tests.channels.test_telegram import post as telegram_post
@@ -27,9 +26,9 @@ from tests.channels.test_twilio import post as twilio_post
 from tests.channels.test_whatsapp import envelope
 from tests.channels.test_whatsapp import post as cloud_post
 from tests.fakes.telegram import callback_update, message_update
-from tests.support import keyword_nlu
+from tests.support import StaffLogin, keyword_nlu
 
-PRESS = ("presse", "presse-password-1")
+PRESS = StaffLogin("presse", "presse-password-1")
 TEXTS = {
     "de": "Unwetterwarnung: heute ab 18 Uhr Sturm in Ahaus.",
     "en": "Severe weather warning: storm in Ahaus from 6 pm today.",
@@ -136,7 +135,7 @@ def test_subscribe_compose_send_statuses_and_report(any_stack: Stack) -> None:  
     citizens = Citizens(stack)
     subscribe_everyone(citizens)
     with transaction(stack.engine.db) as session:
-        add_user(session, *PRESS, ["communications"])
+        PRESS.add(session, ["communications"])
     with Session(stack.engine.db) as session:
         assert len(session.exec(select(Subscription)).all()) == 4
         withdrawals = session.exec(
@@ -203,7 +202,7 @@ def slow(sqlite_url: str, settings_for, fakes) -> Iterator[Stack]:  # noqa: F811
 def test_pause_resume_and_cancel_while_sending(slow: Stack) -> None:
     stack = slow
     with transaction(stack.engine.db) as session:
-        add_user(session, *PRESS, ["communications"])
+        PRESS.add(session, ["communications"])
     for i in range(SLOW_COUNT):
         subscriber(stack.engine.db, "telegram", str(800 + i))
     http = stack.http

@@ -22,11 +22,11 @@ from twilio.request_validator import RequestValidator
 
 from bot.core.db import transaction
 from bot.core.models import Contact
-from bot.staff import add_user
 from tests.channels.conftest import APP_SECRET, SECRET, TWILIO_TOKEN, Stack, build_stack
 from tests.fakes.telegram import message_update
+from tests.support import StaffLogin
 
-CLERK = ("clerk", "clerk-password-1")
+CLERK = StaffLogin("clerk", "clerk-password-1")
 PHONE = "+4915112345678"
 
 
@@ -113,7 +113,7 @@ def wait_texts(stack: Stack, read: Callable[[Stack], list[str]], count: int) -> 
 
 def with_clerk(stack: Stack) -> None:
     with transaction(stack.engine.db) as session:
-        add_user(session, *CLERK, ["staff"])
+        CLERK.add(session, ["staff"])
 
 
 @pytest.mark.parametrize("channel", list(CHANNELS))

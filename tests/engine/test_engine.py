@@ -135,3 +135,44 @@ def test_parse_ahead_of_the_lock_is_redone_when_the_language_changed(
     with Session(engine.db) as session:
         stored = session.exec(select(Message).where(Message.provider_message_id == "p3")).one()
     assert stored.data["parse"]["language"] == "nl"
+
+
+def test_an_action_call_is_kept_on_the_inbound_line_without_its_params(
+    sqlite_url: str, settings_for
+) -> None:
+    """The dialogue's `ActionCalled` event lands in the transcript as name and outcome
+    only: a call's params and result may hold a PIN or a personal link."""
+
+    def understand(text: str, lang: str | None, now) -> dict:
+        parse = keyword_nlu(text, lang, now)
+        parse["intent"] = {"name": "opening_hours", "confidence": 0.95}
+        parse["entities"] = [{"entity": "place", "value": "town_hall", "start": 0, "end": 7}]
+        return parse
+
+    settings = settings_for(sqlite_url)
+    engine = Engine(make_engine(sqlite_url), settings, understand, Dialogue(threshold=0.5))
+    handled = engine.handle(msg("Rathaus offen?", "oh1"))
+    assert handled.replies
+    with Session(engine.db) as session:
+        inbound = session.exec(select(Message).where(Message.direction == "in")).one()
+    called = [e for e in inbound.data["events"] if e["type"] == "action_called"]
+    assert called == [{"type": "action_called", "action": "info.opening_hours", "error": None}]
+
+
+def test_a_typed_number_picks_from_the_buttons_the_state_keeps(
+    sqlite_url: str, settings_for
+) -> None:
+    engine = make(sqlite_url, settings_for)
+    menu = engine.handle(msg("Hallo", "b1")).replies[0].reply.buttons
+    with Session(engine.db) as session:
+        state = session.exec(select(Conversation)).one().state
+    assert state["buttons"] == [b.model_dump() for b in menu]
+    engine.handle(msg("2", "b2"), resolve_choices=True)
+    other = "+4915100000002"  # a title typed in another conversation, right after the menu
+    engine.handle(msg("Hallo", "b3", sender=other))
+    engine.handle(msg(menu[0].title.upper(), "b4", sender=other), resolve_choices=True)
+    with Session(engine.db) as session:
+        rows = session.exec(
+            select(Message).where(Message.direction == "in").order_by(Message.id)
+        ).all()
+    assert [m.payload for m in rows] == [None, menu[1].payload, None, menu[0].payload]

@@ -35,7 +35,7 @@ def test_jobs_run_on_their_interval_and_failures_are_contained(
 def test_default_jobs_include_reminders_and_broadcasts(sqlite_url: str, settings_for) -> None:
     scheduler = Scheduler(make_engine(sqlite_url), settings_for(sqlite_url))
     assert [job.name for job in scheduler.jobs] == [
-        "boat reminders", "retention", "erasures", "scheduled broadcasts",
-        "finished broadcasts",
+        "boat reminders", "retention", "guess counters", "staff sessions", "erasures",
+        "scheduled broadcasts", "finished broadcasts",
     ]
     scheduler.run_due(utcnow(), {}, clock=0)  # runs against an empty database without error

@@ -14,9 +14,10 @@ import uvicorn
 class ServerThread:
     """A real HTTP server for tests; `url` is known once `start()` returns."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, **options: Any) -> None:
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False,
+            **options,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

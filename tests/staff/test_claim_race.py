@@ -16,20 +16,19 @@ from api.app import create_app
 from bot.core.db import transaction
 from bot.core.messages import InboundMessage
 from bot.engine import Engine
-from bot.staff import add_user
 from tests.fakes.server import ServerThread
-from tests.support import keyword_engine
+from tests.support import StaffLogin, keyword_engine
 
-ALICE = ("alice", "alice-password-1")
-BOB = ("bob", "bob-password-12")
+ALICE = StaffLogin("alice", "alice-password-1")
+BOB = StaffLogin("bob", "bob-password-12")
 
 
 @pytest.fixture
 def served(db_url: str, settings_for) -> Iterator[tuple[str, Engine]]:
     engine = keyword_engine(settings_for(db_url, secret_key="test-secret-key-0123456789"))
     with transaction(engine.db) as session:
-        add_user(session, *ALICE, ["staff"])
-        add_user(session, *BOB, ["staff"])
+        ALICE.add(session, ["staff"])
+        BOB.add(session, ["staff"])
     server = ServerThread(create_app(engine.settings, engine)).start()
     try:
         yield server.url, engine
@@ -43,11 +42,11 @@ def race(url: str, cid: int) -> dict[str, int]:
     barrier = threading.Barrier(2)
     results: dict[str, int] = {}
 
-    def claim(who: tuple[str, str]) -> None:
+    def claim(who: StaffLogin) -> None:
         with httpx.Client(base_url=url, auth=who, timeout=20) as client:
             client.get("/healthz")  # connection open before the race
             barrier.wait()
-            results[who[0]] = client.post(f"/api/staff/conversations/{cid}/claim").status_code
+            results[who.username] = client.post(f"/api/staff/conversations/{cid}/claim").status_code
 
     threads = [threading.Thread(target=claim, args=(who,)) for who in (ALICE, BOB)]
     for thread in threads:

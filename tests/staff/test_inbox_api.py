@@ -13,14 +13,13 @@ from api.app import create_app
 from bot.core.db import transaction
 from bot.core.models import Outbox
 from bot.inbox import set_memberships
-from bot.staff import add_user
-from tests.support import keyword_engine
+from tests.support import StaffLogin, keyword_engine
 
-CLERK = ("clerk", "clerk-password-1")
-COLLEAGUE = ("colleague", "colleague-password-1")
-BAUHOF = ("digger", "digger-password-1")
-PRESS = ("press", "press-password-1")
-BOSS = ("boss", "boss-password-12")
+CLERK = StaffLogin("clerk", "clerk-password-1")
+COLLEAGUE = StaffLogin("colleague", "colleague-password-1")
+BAUHOF = StaffLogin("digger", "digger-password-1")
+PRESS = StaffLogin("press", "press-password-1")
+BOSS = StaffLogin("boss", "boss-password-12")
 
 
 @pytest.fixture
@@ -28,12 +27,12 @@ def client(sqlite_url: str, settings_for) -> Iterator[TestClient]:
     settings = settings_for(sqlite_url, secret_key="test-secret-key-0123456789")
     engine = keyword_engine(settings)
     with transaction(engine.db) as session:
-        add_user(session, *CLERK, ["staff"])
-        add_user(session, *COLLEAGUE, ["staff"])
-        digger = add_user(session, *BAUHOF, ["staff"])
+        CLERK.add(session, ["staff"])
+        COLLEAGUE.add(session, ["staff"])
+        digger = BAUHOF.add(session, ["staff"])
         set_memberships(session, digger, {"bauhof": "member"}, engine.teams)
-        add_user(session, *PRESS, ["communications"])
-        add_user(session, *BOSS, ["admin"])
+        PRESS.add(session, ["communications"])
+        BOSS.add(session, ["admin"])
     with TestClient(create_app(settings, engine)) as test_client:
         yield test_client
 
@@ -218,6 +217,15 @@ def test_assign_to_a_colleague(client: TestClient) -> None:
     )
 
 
+def logs_in(client: TestClient, username: str, password: str) -> bool:
+    """Log in through the form, replacing the client's session cookie."""
+    client.cookies.clear()
+    res = client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=False
+    )
+    return res.status_code == 303
+
+
 def test_admin_adds_disables_and_resets_users(client: TestClient) -> None:
     assert client.get("/api/staff/users", auth=CLERK).status_code == 403
     new = client.post(
@@ -232,14 +240,17 @@ def test_admin_adds_disables_and_resets_users(client: TestClient) -> None:
         ).status_code
         == 409
     )
-    assert client.get("/api/staff/me", auth=("neu", "neu-password-1")).json()["teams"] == {
-        "ordnungsamt": "member"
-    }
+    assert logs_in(client, "neu", "neu-password-1")
+    assert client.get("/api/staff/me").json()["teams"] == {"ordnungsamt": "member"}
     client.patch("/api/staff/users/neu", json={"password": "anderes-passwort"}, auth=BOSS)
-    assert client.get("/api/staff/me", auth=("neu", "neu-password-1")).status_code == 401
-    assert client.get("/api/staff/me", auth=("neu", "anderes-passwort")).status_code == 200
+    assert client.get("/api/staff/me").status_code == 401  # the new password ended the session
+    assert not logs_in(client, "neu", "neu-password-1")
+    assert logs_in(client, "neu", "anderes-passwort")
+    assert client.get("/api/staff/me").status_code == 200
     client.patch("/api/staff/users/neu", json={"active": False}, auth=BOSS)
-    assert client.get("/api/staff/me", auth=("neu", "anderes-passwort")).status_code == 401
+    assert client.get("/api/staff/me").status_code == 401  # disabled: the session ended too
+    assert not logs_in(client, "neu", "anderes-passwort")
+    client.cookies.clear()
     assert (
         client.patch("/api/staff/users/boss", json={"active": False}, auth=BOSS).status_code == 409
     )
