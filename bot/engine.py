@@ -24,6 +24,7 @@ from bot.broadcasts.consent import apply_consent
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
 from bot.core.fastsql import Driver
+from bot.core.i18n import t
 from bot.core.messages import InboundMessage, Reply
 from bot.core.models import utcnow
 from bot.core.outbox import enqueue
@@ -70,6 +71,17 @@ class Knowledge(Protocol):
 
 # Contacts whose language this process remembers for parsing ahead of the lock.
 LANGUAGE_MEMORY = 100_000
+
+# Channels where the privacy notice is a message on first contact; the web chat page
+# shows it under its input bar instead, before anything is typed.
+NOTICE_BY_MESSAGE = frozenset({"telegram", "twilio", "whatsapp"})
+
+
+def privacy_notice(settings: Settings, lang: str) -> Reply:
+    """What is stored, for how long, and where to read more (GDPR Art. 13), said once."""
+    url = settings.privacy_notice_url or f"{settings.public_base_url.rstrip('/')}/privacy"
+    return Reply(text=t("privacy.notice", lang, days=settings.retention_days, url=url))
+
 
 @dataclass(frozen=True)
 class Handled:
@@ -203,6 +215,12 @@ class Engine:
         state, events = self.dialogue.respond(
             load_state(conversation.state), dialogue_turn, EngineServices(ctx)
         )
+        if (
+            self.settings.privacy_notice
+            and conversation.message_count == 1
+            and inbound.channel in NOTICE_BY_MESSAGE
+        ):
+            events.insert(0, ReplySent(privacy_notice(self.settings, lang)))  # said first
         replies = self._apply(
             session, sql, turn, incoming_id, incoming_data, events, state, now_local
         )

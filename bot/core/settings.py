@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     outbox_ready_max_age_seconds: float = 300.0
     # Transcripts, media and NLU review copies are deleted after this many days (0: kept).
     retention_days: int = 90
+    # The privacy notice on first contact on Telegram/WhatsApp (off only where the city
+    # shows it elsewhere, e.g. in its WhatsApp profile); its link, empty: our /privacy.
+    privacy_notice: bool = True
+    privacy_notice_url: str = ""
     # An erasure asked for in the chat waits for a person's approval first.
     privacy_erasure_review: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
