@@ -110,6 +110,13 @@ class Settings(BaseSettings):
             return value
         return value.upper() if getattr(info, "field_name", "") == "log_level" else value.lower()
 
+    @field_validator("secret_key")
+    @classmethod
+    def _not_the_old_public_default(cls, value: str) -> str:
+        """The key older versions shipped (and old `.env` files copied) is public: it counts
+        as unset, so a key is generated instead."""
+        return "" if value == "dev-secret-change-me" else value
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
