@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine as DbEngine
@@ -24,13 +25,16 @@ from bot.broadcasts.consent import apply_consent
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
 from bot.core.fastsql import Driver
+from bot.core.i18n import t
 from bot.core.messages import InboundMessage, Reply
 from bot.core.models import utcnow
 from bot.core.outbox import enqueue
 from bot.core.settings import Settings
 from bot.handoff import HUMAN, citizen_turn, escalate
+from bot.knowledge.base import Writer
 from bot.knowledge.pages import Page
 from bot.language import reply_language
+from bot.llm.assistant import Assistant
 from bot.persistence import (
     Locked,
     SentReply,
@@ -63,13 +67,26 @@ class Knowledge(Protocol):
     """The city's pages (`bot.knowledge.base.KnowledgeBase`): an answer with its source
     for a question, or the full text a `knowledge:PAGE` button asks for; None if none."""
 
-    def reply(self, text: str, payload: str | None, lang: str) -> tuple[Reply, float] | None: ...
+    def reply(
+        self, text: str, payload: str | None, lang: str, writer: Writer | None = None
+    ) -> tuple[Reply, float] | None: ...
 
     def page(self, page_id: str) -> Page | None: ...
 
 
 # Contacts whose language this process remembers for parsing ahead of the lock.
 LANGUAGE_MEMORY = 100_000
+
+# Channels where the privacy notice is a message on first contact; the web chat page
+# shows it under its input bar instead, before anything is typed.
+NOTICE_BY_MESSAGE = frozenset({"telegram", "twilio", "whatsapp"})
+
+
+def privacy_notice(settings: Settings, lang: str) -> Reply:
+    """What is stored, for how long, and where to read more (GDPR Art. 13), said once."""
+    url = settings.privacy_notice_url or f"{settings.public_base_url.rstrip('/')}/privacy"
+    return Reply(text=t("privacy.notice", lang, days=settings.retention_days, url=url))
+
 
 @dataclass(frozen=True)
 class Handled:
@@ -107,9 +124,11 @@ class Engine:
         dialogue: Dialogue,
         teams: Teams | None = None,
         knowledge: Knowledge | None = None,
+        assistant: Assistant | None = None,
     ) -> None:
         self.db = db
         self.knowledge = knowledge
+        self.assistant = assistant  # the optional language model (LLM_BASE_URL)
         self.settings = settings
         self.understand = understand
         self.dialogue = dialogue
@@ -131,7 +150,12 @@ class Engine:
         hint = self._languages.get(sender)
         parse = self._parse(text, hint, now_local)  # outside the lock: the NLU is pure
         guess = inbound.language_hint or hint or parse.get("language")
-        answer = self._answer(text, inbound.payload, parse, guess)
+        deadline = None
+        if self.assistant is not None and not inbound.payload:  # the model, before the lock too
+            deadline = self.assistant.deadline()
+            threshold = self.dialogue.threshold
+            parse = self.assistant.understand(text, parse, threshold, now_local, deadline)
+        answer = self._answer(text, inbound.payload, parse, guess, deadline)
 
         with transaction(self.db) as session:
             sql = Driver(session)
@@ -203,6 +227,12 @@ class Engine:
         state, events = self.dialogue.respond(
             load_state(conversation.state), dialogue_turn, EngineServices(ctx)
         )
+        if (
+            self.settings.privacy_notice
+            and conversation.message_count == 1
+            and inbound.channel in NOTICE_BY_MESSAGE
+        ):
+            events.insert(0, ReplySent(privacy_notice(self.settings, lang)))  # said first
         replies = self._apply(
             session, sql, turn, incoming_id, incoming_data, events, state, now_local
         )
@@ -218,16 +248,25 @@ class Engine:
         )
 
     def _answer(
-        self, text: str, payload: str | None, parse: dict[str, Any], lang: str | None
+        self,
+        text: str,
+        payload: str | None,
+        parse: dict[str, Any],
+        lang: str | None,
+        deadline: float | None = None,
     ) -> tuple[str, tuple[Reply, float] | None] | None:
         """The knowledge base's answer and its relevance for a typed message, or the full
-        text a tapped `knowledge:` button asks for (the dialogue decides whether to use it)."""
+        text a tapped `knowledge:` button asks for (the dialogue decides whether to use it).
+        Worded by the model only before the lock (with the turn's `deadline`)."""
         if self.knowledge is None:
             return None
         lang = lang or self.settings.default_language
         if payload and not payload.startswith(KNOWLEDGE_PAYLOAD):
             return None
-        return lang, self.knowledge.reply(text, payload, lang)
+        writer = None
+        if self.assistant is not None and deadline is not None:
+            writer = partial(self.assistant.write_answer, deadline=deadline)
+        return lang, self.knowledge.reply(text, payload, lang, writer)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
         if not text:

@@ -52,9 +52,12 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings_for():
-    """Settings for a given database URL, isolated from the developer's `.env`."""
+    """Settings for a given database URL, isolated from the developer's `.env`. The
+    first-contact privacy notice is off unless a test asks for it (tests/engine/
+    test_privacy_notice.py does), so the other tests read the replies they are about."""
 
     def make(url: str, **overrides: object) -> Settings:
+        overrides.setdefault("privacy_notice", False)
         return Settings(_env_file=None, database_url=url, **overrides)  # type: ignore[call-arg]
 
     return make

@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import Response
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from actions.privacy import DataExport, ErasureRequest, token_hash
 from api.auth import StaffDep
-from api.deps import DbDep, Id
+from api.deps import DbDep, Id, SettingsDep
 from bot.core.db import transaction
+from bot.core.i18n import t
 from bot.core.models import utcnow
 from bot.privacy import export_contact
 
 router = APIRouter(tags=["privacy"])
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+NOTICE_PARTS = ("stored", "why", "how_long", "who", "rights")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 GONE = "This link has expired or was already used. Ask the bot for a new one."
+
+
+@router.get("/privacy", response_class=HTMLResponse, include_in_schema=False)
+def privacy_page(
+    request: Request, settings: SettingsDep, lang: Literal["de", "en", "nl"] = "de"
+) -> HTMLResponse:
+    """The notice the first message links to: what is stored, why, how long, who sees it."""
+    days = settings.retention_days
+    parts = [t(f"privacy.page.{part}", lang, days=days) for part in NOTICE_PARTS]
+    context = {"title": t("privacy.page.title", lang), "parts": parts, "lang": lang}
+    return templates.TemplateResponse(request, "privacy.html", context)
 
 
 @router.get(

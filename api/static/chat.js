@@ -4,13 +4,13 @@
   const UI = {
     de: { title: "Unterhaltung", placeholder: "Nachricht schreiben …", send: "Senden", label: "Ihre Nachricht",
           lang: "Sprache", error: "Die Nachricht konnte nicht gesendet werden. Bitte erneut versuchen.", image: "Bild vom Stadtbot", ticket: "QR-Code Ihres Tickets: zeigen Sie ihn vor",
-          locate: "Standort senden", located: "📍 Mein Standort", noLocation: "Der Standort ist nicht verfügbar. Schreiben Sie einfach die Adresse." },
+          privacy: "Datenschutz: was gespeichert wird und wie lange", locate: "Standort senden", located: "📍 Mein Standort", noLocation: "Der Standort ist nicht verfügbar. Schreiben Sie einfach die Adresse." },
     en: { title: "Conversation", placeholder: "Type a message …", send: "Send", label: "Your message",
           lang: "Language", error: "The message could not be sent. Please try again.", image: "Image from Stadtbot", ticket: "QR code of your ticket: show it on arrival",
-          locate: "Send my location", located: "📍 My location", noLocation: "Location is not available. Just type the address." },
+          privacy: "Privacy: what is stored and for how long", locate: "Send my location", located: "📍 My location", noLocation: "Location is not available. Just type the address." },
     nl: { title: "Gesprek", placeholder: "Typ een bericht …", send: "Verstuur", label: "Uw bericht",
           lang: "Taal", error: "Het bericht kon niet worden verstuurd. Probeer het opnieuw.", image: "Afbeelding van Stadtbot", ticket: "QR-code van uw ticket: laat hem zien bij aankomst",
-          locate: "Locatie sturen", located: "📍 Mijn locatie", noLocation: "De locatie is niet beschikbaar. Typ gewoon het adres." },
+          privacy: "Privacy: wat wordt bewaard en hoe lang", locate: "Locatie sturen", located: "📍 Mijn locatie", noLocation: "De locatie is niet beschikbaar. Typ gewoon het adres." },
   };
   const KEY = "stadtbot.session", LANG_KEY = "stadtbot.lang";
   const log = document.getElementById("log");
@@ -19,6 +19,7 @@
   const langSelect = document.getElementById("lang");
   const status = document.getElementById("status");
   const locate = document.getElementById("locate");
+  const privacy = document.getElementById("privacy");
   const seen = new Set();
   let sessionId = localStorage.getItem(KEY);
   // The bot detects the language from what is typed; only an explicit choice is sent.
@@ -38,6 +39,8 @@
     log.setAttribute("aria-label", ui.title);
     locate.setAttribute("aria-label", ui.locate);
     locate.title = ui.locate;
+    privacy.textContent = ui.privacy;
+    privacy.href = `/privacy?lang=${lang}`;
   }
 
   function render(msg) {
