@@ -138,7 +138,9 @@ def post_chat(body: ChatRequest, engine: EngineDep, request: Request) -> ChatRes
     )
 
 
-@router.get("/api/chat/history", response_model=HistoryResponse)
+@router.get(
+    "/api/chat/history", response_model=HistoryResponse, responses={404: {"model": ErrorBody}}
+)
 def chat_history(db: DbDep, session_id: Annotated[str, Query(max_length=64)]) -> HistoryResponse:
     """The whole transcript of a web session, so a reload keeps the conversation."""
     with Session(db) as session:
