@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     # actions/data/knowledge/) and the index `stadtbot knowledge index` writes.
     knowledge_dir: str = ""
     knowledge_index: str = "./stadtbot-knowledge.idx"
+    # An optional language model of the city's own, behind any OpenAI-compatible endpoint
+    # (vLLM, Ollama, llama.cpp server, a LiteLLM gateway); off while LLM_BASE_URL is empty.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_seconds: float = 4.0
+    llm_monthly_token_budget: int = 2_000_000  # 0: no limit
+    llm_long_message_words: int = 12  # longer messages are read by the model too
     # /readyz fails when a due outbox row has waited longer than this (0: never).
     outbox_ready_max_age_seconds: float = 300.0
     # Transcripts, media and NLU review copies are deleted after this many days (0: kept).
@@ -101,6 +109,13 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         return value.upper() if getattr(info, "field_name", "") == "log_level" else value.lower()
+
+    @field_validator("secret_key")
+    @classmethod
+    def _not_the_old_public_default(cls, value: str) -> str:
+        """The key older versions shipped (and old `.env` files copied) is public: it counts
+        as unset, so a key is generated instead."""
+        return "" if value == "dev-secret-change-me" else value
 
     @field_validator("default_language")
     @classmethod
