@@ -38,3 +38,5 @@ def test_bad_values_name_the_key(key: str, value: str, named: str) -> None:
 def test_no_fixed_secret_key_by_default() -> None:
     """Empty means: generated and kept in the database on first start (tests/api)."""
     assert Settings(_env_file=None).secret_key == ""  # type: ignore[call-arg]
+    old_default = Settings(_env_file=None, secret_key="dev-secret-change-me")  # type: ignore[call-arg]
+    assert old_default.secret_key == ""
