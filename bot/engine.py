@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine as DbEngine
@@ -30,8 +31,10 @@ from bot.core.models import utcnow
 from bot.core.outbox import enqueue
 from bot.core.settings import Settings
 from bot.handoff import HUMAN, citizen_turn, escalate
+from bot.knowledge.base import Writer
 from bot.knowledge.pages import Page
 from bot.language import reply_language
+from bot.llm.assistant import Assistant
 from bot.persistence import (
     Locked,
     SentReply,
@@ -64,7 +67,9 @@ class Knowledge(Protocol):
     """The city's pages (`bot.knowledge.base.KnowledgeBase`): an answer with its source
     for a question, or the full text a `knowledge:PAGE` button asks for; None if none."""
 
-    def reply(self, text: str, payload: str | None, lang: str) -> tuple[Reply, float] | None: ...
+    def reply(
+        self, text: str, payload: str | None, lang: str, writer: Writer | None = None
+    ) -> tuple[Reply, float] | None: ...
 
     def page(self, page_id: str) -> Page | None: ...
 
@@ -119,9 +124,11 @@ class Engine:
         dialogue: Dialogue,
         teams: Teams | None = None,
         knowledge: Knowledge | None = None,
+        assistant: Assistant | None = None,
     ) -> None:
         self.db = db
         self.knowledge = knowledge
+        self.assistant = assistant  # the optional language model (LLM_BASE_URL)
         self.settings = settings
         self.understand = understand
         self.dialogue = dialogue
@@ -143,7 +150,12 @@ class Engine:
         hint = self._languages.get(sender)
         parse = self._parse(text, hint, now_local)  # outside the lock: the NLU is pure
         guess = inbound.language_hint or hint or parse.get("language")
-        answer = self._answer(text, inbound.payload, parse, guess)
+        deadline = None
+        if self.assistant is not None and not inbound.payload:  # the model, before the lock too
+            deadline = self.assistant.deadline()
+            threshold = self.dialogue.threshold
+            parse = self.assistant.understand(text, parse, threshold, now_local, deadline)
+        answer = self._answer(text, inbound.payload, parse, guess, deadline)
 
         with transaction(self.db) as session:
             sql = Driver(session)
@@ -236,16 +248,25 @@ class Engine:
         )
 
     def _answer(
-        self, text: str, payload: str | None, parse: dict[str, Any], lang: str | None
+        self,
+        text: str,
+        payload: str | None,
+        parse: dict[str, Any],
+        lang: str | None,
+        deadline: float | None = None,
     ) -> tuple[str, tuple[Reply, float] | None] | None:
         """The knowledge base's answer and its relevance for a typed message, or the full
-        text a tapped `knowledge:` button asks for (the dialogue decides whether to use it)."""
+        text a tapped `knowledge:` button asks for (the dialogue decides whether to use it).
+        Worded by the model only before the lock (with the turn's `deadline`)."""
         if self.knowledge is None:
             return None
         lang = lang or self.settings.default_language
         if payload and not payload.startswith(KNOWLEDGE_PAYLOAD):
             return None
-        return lang, self.knowledge.reply(text, payload, lang)
+        writer = None
+        if self.assistant is not None and deadline is not None:
+            writer = partial(self.assistant.write_answer, deadline=deadline)
+        return lang, self.knowledge.reply(text, payload, lang, writer)
 
     def _parse(self, text: str, language: str | None, now: datetime) -> dict[str, Any]:
         if not text:

@@ -22,6 +22,7 @@ from bot.core.db import make_engine
 from bot.core.settings import Settings
 from bot.engine import Engine, Understand
 from bot.knowledge.base import KnowledgeBase
+from bot.llm.assistant import Assistant
 from bot.rasa.flowset import flow_dirs
 from bot.teams import Teams, get_teams
 from flows import services
@@ -54,7 +55,8 @@ def build_engine(
         understand = nlu.parser({"service": services.nlu_lookup(dialogue.flows)})
     db = db or make_engine(settings.database_url)
     knowledge = knowledge_base(settings, dialogue.flows.values())
-    return Engine(db, settings, understand, dialogue, teams, knowledge)
+    assistant = Assistant(settings, db, dialogue.flows) if settings.llm_base_url else None
+    return Engine(db, settings, understand, dialogue, teams, knowledge, assistant)
 
 
 def knowledge_base(settings: Settings, flows: Iterable[Flow] | None = None) -> KnowledgeBase:

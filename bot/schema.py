@@ -12,6 +12,7 @@ import bot.core.keystore
 import bot.core.models
 import bot.core.subscriptions
 import bot.core.throttle
+import bot.llm.usage
 import bot.rasa.models
 import bot.staff
 import bot.staff_credentials

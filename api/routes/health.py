@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
@@ -10,10 +11,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import DbDep, SettingsDep
-from bot.core.metrics import OUTBOX_AGE, OUTBOX_DEPTH
+from bot.core.metrics import LLM_MONTH_TOKENS, LLM_TOKEN_BUDGET, OUTBOX_AGE, OUTBOX_DEPTH
 from bot.core.models import utcnow
 from bot.core.outbox_health import depth as outbox_depth
 from bot.core.outbox_health import oldest_due_age_seconds
+from bot.llm import usage as llm_usage
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -48,8 +50,9 @@ async def readyz(db: DbDep, settings: SettingsDep, response: Response) -> dict[s
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(db: DbDep) -> Response:
-    """Prometheus text format; the outbox gauges are read from the database now."""
+async def metrics(db: DbDep, settings: SettingsDep) -> Response:
+    """Prometheus text format; the outbox and model-budget gauges are read from the
+    database now."""
 
     def read_outbox() -> None:
         with db.connect() as conn:
@@ -59,6 +62,9 @@ async def metrics(db: DbDep) -> Response:
         for (channel, status), count in counts.items():
             OUTBOX_DEPTH.labels(channel, status).set(count)
         OUTBOX_AGE.set(age)
+        if settings.llm_base_url:
+            LLM_MONTH_TOKENS.set(llm_usage.used(db, llm_usage.month_of(datetime.now())))
+            LLM_TOKEN_BUDGET.set(settings.llm_monthly_token_budget)
 
     try:
         await run_in_threadpool(read_outbox)

@@ -37,3 +37,14 @@ OUTBOX_DEPTH = Gauge(
 OUTBOX_AGE = Gauge(
     "stadtbot_outbox_oldest_due_seconds", "Age of the oldest due and unsent outbox message"
 )
+
+# The optional language model (bot/llm): calls by kind and outcome, tokens, and the
+# month's use against its budget (read from the database when /metrics is scraped).
+LLM_CALLS = Counter(
+    "stadtbot_llm_calls_total", "Language model calls by kind and outcome", ["kind", "outcome"]
+)
+LLM_TOKENS = Counter("stadtbot_llm_tokens_total", "Language model tokens used by this process")
+LLM_MONTH_TOKENS = Gauge("stadtbot_llm_tokens_month", "Language model tokens used this month")
+LLM_TOKEN_BUDGET = Gauge(
+    "stadtbot_llm_token_budget", "Monthly language model token budget (0: no limit)"
+)

@@ -60,6 +60,14 @@ def answer_reply(hit: Hit, question: str, lang: str) -> Reply:
     return Reply(text=text, buttons=[button])
 
 
+def written_reply(text: str, hits: list[Hit], lang: str) -> Reply:
+    """A model's answer from the passages of `hits`, each cited page listed under it."""
+    sources = "\n".join(f"[{i}] {source_line(h.passage.page, lang)}" for i, h in enumerate(hits, 1))
+    page = hits[0].passage.page
+    button = Button(title=t("knowledge.full_text", lang), payload=KNOWLEDGE_PAYLOAD + page.id)
+    return Reply(text=f"{text}\n\n{sources}", buttons=[button])
+
+
 def full_text_reply(page: Page, lang: str, base_url: str) -> Reply:
     """The whole page in the chat (cut at FULL_CHARS), its source and the web link."""
     body = "\n\n".join(page.paragraphs)

@@ -9,17 +9,21 @@ start when the file is missing or stale.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.core.messages import Reply
-from bot.knowledge.answer import answer_reply, full_text_reply
+from bot.knowledge.answer import answer_reply, full_text_reply, written_reply
 from bot.knowledge.index import Hit, KnowledgeIndex
 from bot.knowledge.pages import DEFAULT_DIR, Page, load_pages, service_pages
 from flows.definition import Flow
 from flows.dialogue import KNOWLEDGE_PAYLOAD
 
 log = logging.getLogger(__name__)
+
+#: Words an answer from passages: (question, passages, language) → text, or None.
+Writer = Callable[[str, list[str], str], str | None]
+WRITER_PASSAGES = 3
 
 
 def read_all(folder: Path, flows: Iterable[Flow]) -> list[Page]:
@@ -68,16 +72,26 @@ class KnowledgeBase:
         self._reload_if_rebuilt()
         return self.index.pages.get(page_id)
 
-    def reply(self, text: str, payload: str | None, lang: str) -> tuple[Reply, float] | None:
+    def reply(
+        self, text: str, payload: str | None, lang: str, writer: Writer | None = None
+    ) -> tuple[Reply, float] | None:
         """The answer to a question and its score (or the full text a tapped
-        `knowledge:ID` asks for, score 1); None when nothing is above the threshold."""
+        `knowledge:ID` asks for, score 1); None when nothing is above the threshold.
+
+        With a `writer` (the optional model), the answer is worded from the best passages
+        when it can be; else it is the best passage, shortened."""
         if payload and payload.startswith(KNOWLEDGE_PAYLOAD):
             page = self.page(payload[len(KNOWLEDGE_PAYLOAD) :])
             return (full_text_reply(page, lang, self.base_url), 1.0) if page else None
         if payload or not text:
             return None
-        hits = self.search(text, lang, k=1)
-        return (answer_reply(hits[0], text, lang), hits[0].score) if hits else None
+        hits = self.search(text, lang, k=WRITER_PASSAGES if writer else 1)
+        if not hits:
+            return None
+        written = writer(text, [h.passage.text for h in hits], lang) if writer else None
+        if written:
+            return written_reply(written, hits, lang), hits[0].score
+        return answer_reply(hits[0], text, lang), hits[0].score
 
     def _index_mtime(self) -> float | None:
         try:
