@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
+from api.chat_limits import ChatLimits
 from api.errors import ErrorGuard, validation_error
 from api.input_guard import InputGuard
 from api.limits import BodySizeLimit
@@ -31,6 +32,7 @@ from api.routes import (
     staff_pages,
     webhooks,
 )
+from api.security_headers import SecurityHeaders
 from bot.core.keystore import stored_secret
 from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
@@ -60,10 +62,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
-    # Outermost last: RequestLog > ErrorGuard > BodySizeLimit > InputGuard > routes.
+    app.state.chat_limits = ChatLimits(settings)
+    # Outermost last: RequestLog > SecurityHeaders > ErrorGuard > BodySizeLimit >
+    # InputGuard > routes.
     app.add_middleware(InputGuard)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(ErrorGuard)
+    app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(RequestLog)  # outermost: ids and access lines for every answer
     app.add_exception_handler(RequestValidationError, validation_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

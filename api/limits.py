@@ -1,4 +1,8 @@
-"""Refuse oversized request bodies before anything reads them (413, not a crash)."""
+"""Refuse oversized request bodies before anything reads them (413, not a crash).
+
+Every route gets `max_bytes` (MAX_REQUEST_BYTES); the anonymous chat and NLU routes,
+whose bodies are a few hundred bytes, get `SMALL_BODY_BYTES`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import send_detail
 
 MAX_BODY_BYTES = 1024 * 1024
+SMALL_BODY_BYTES = 64 * 1024
+SMALL_BODY_PREFIXES = ("/api/chat", "/api/nlu/")
 
 
 class BodySizeLimit:
@@ -20,9 +26,12 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
+        if scope["path"].startswith(SMALL_BODY_PREFIXES):
+            limit = min(limit, SMALL_BODY_BYTES)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
         started = False
@@ -32,7 +41,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -45,10 +54,10 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        await send_detail(send, 413, f"request body larger than {self.max_bytes} bytes")
+    async def _refuse(self, send: Send, limit: int) -> None:
+        await send_detail(send, 413, f"request body larger than {limit} bytes")
 
 
 class _TooLarge(Exception):

@@ -70,7 +70,11 @@ def stadtbot_app():  # type: ignore[no-untyped-def]
     from bot.core.settings import Settings
 
     env = json.loads(os.environ["BENCH_CONFIG"])
-    return create_app(Settings(_env_file=None, database_url=env["url"]))  # type: ignore[call-arg]
+    # A load generator is one client sending thousands of messages: the chat limits
+    # (per session, per address, new chats per address) are off, as 0.
+    unlimited = {f"chat_{k}": 0 for k in ("session_messages_per_minute",
+                 "ip_messages_per_minute", "new_sessions_per_ip_per_hour")}
+    return create_app(Settings(_env_file=None, database_url=env["url"], **unlimited))  # type: ignore[call-arg]
 
 
 def _serve(kind: str, port: int, workers: int) -> None:

@@ -158,7 +158,10 @@ def free_port() -> int:
 
 def serve(url: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "WARNING",
+           # one load generator plays every citizen: the chat limits are off (0)
+           "CHAT_SESSION_MESSAGES_PER_MINUTE": "0", "CHAT_IP_MESSAGES_PER_MINUTE": "0",
+           "CHAT_NEW_SESSIONS_PER_IP_PER_HOUR": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--no-migrate"],
         env=env,

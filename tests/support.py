@@ -60,6 +60,13 @@ def keyword_engine(settings: Settings) -> Engine:
     )
 
 
+# Whole scripted conversations from one test client, faster than any citizen types: the
+# chat limits (tests/api/test_limits.py tests them) are off for these suites.
+NO_CHAT_LIMITS = {
+    "chat_session_messages_per_minute": 0,
+    "chat_ip_messages_per_minute": 0,
+    "chat_new_sessions_per_ip_per_hour": 0,
+}
 PG_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL tests skipped"
 
 

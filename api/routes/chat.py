@@ -14,15 +14,21 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
+from starlette.requests import HTTPConnection
 
+from api.chat_limits import ChatLimits
 from api.deps import DbDep, EngineDep
+from api.errors import ErrorBody
 from api.input_guard import BadInput, check_json
+from api.reject_log import log_line
+from bot.core.i18n import t
 from bot.core.messages import Button, InboundMessage, Location
+from bot.core.models import Contact
 from bot.engine import Engine, Handled
 from bot.ingest import ingest
 from bot.transcript import (
@@ -37,6 +43,12 @@ router = APIRouter(tags=["web chat"])
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 WS_POLL_SECONDS = 0.5
 MAX_TEXT = 4000
+MAX_FRAME_CHARS = 16 * 1024  # a ChatRequest is far smaller; bigger frames close the socket
+LIMITED = {
+    "model": ErrorBody,
+    "description": "Too many messages; `Retry-After` says when to try again.",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+}
 
 
 class SharedLocation(BaseModel):
@@ -96,11 +108,24 @@ def favicon() -> FileResponse:
     )
 
 
-@router.post("/api/chat", response_model=ChatResponse, response_model_exclude_none=True)
-def post_chat(body: ChatRequest, engine: EngineDep) -> ChatResponse:
-    """Send one message (or open a session) and get the bot's replies."""
+@router.post(
+    "/api/chat",
+    response_model=ChatResponse,
+    response_model_exclude_none=True,
+    responses={400: {"model": ErrorBody}, 429: LIMITED},
+)
+def post_chat(body: ChatRequest, engine: EngineDep, request: Request) -> ChatResponse:
+    """Send one message (or open a session) and get the bot's replies.
+
+    Limited per session, per client IP and in new chats per IP (429 with Retry-After and
+    a polite note in the citizen's language as `detail`)."""
     known = body.session_id is not None and _known(engine, body.session_id)
     session_id = body.session_id if known else secrets.token_urlsafe(24)
+    wait = _limits(request).message(_client_ip(request), session_id if known else None)
+    if wait is not None:
+        language = _language(engine, session_id if known else None, body.lang)
+        log_line("chat limit: 429 for %ss", wait, status=429)
+        raise HTTPException(429, t("chat.slow_down", language), {"Retry-After": str(wait)})
     text = _clean(body.text)
     if not text and not body.payload and body.location is None:
         if known:
@@ -157,10 +182,26 @@ async def chat_ws(
 async def _read_client(
     websocket: WebSocket, engine: Engine, session_id: str, wake: asyncio.Event
 ) -> None:
-    """Handle messages the page sends over the socket; bad frames get an error frame."""
+    """Handle messages the page sends over the socket; bad frames get an error frame.
+
+    The chat limits count these messages too: over a limit the first frame gets the
+    polite note and `retry_after`, the following ones are dropped until one passes."""
+    limits, ip, noted = _limits(websocket), _client_ip(websocket), False
     try:
         while True:
             raw = await websocket.receive_text()
+            if len(raw) > MAX_FRAME_CHARS:
+                await websocket.close(code=1009, reason="message too big")
+                return
+            wait = limits.message(ip, session_id)
+            if wait is not None:
+                if not noted:
+                    language = await run_in_threadpool(_language, engine, session_id, None)
+                    note = t("chat.slow_down", language)
+                    await websocket.send_json({"error": note, "retry_after": wait})
+                noted = True
+                continue
+            noted = False
             try:
                 check_json(raw.encode("utf-8", "surrogatepass"))
                 body = ChatRequest.model_validate_json(raw)
@@ -196,6 +237,29 @@ def _clean(text: str | None) -> str:
     if not text:
         return ""
     return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+
+
+def _limits(connection: HTTPConnection) -> ChatLimits:
+    return connection.app.state.chat_limits
+
+
+def _client_ip(connection: HTTPConnection) -> str:
+    """The peer's address; behind a proxy uvicorn sets it from trusted forwarded headers."""
+    return connection.client.host if connection.client else "unknown"
+
+
+def _language(engine: Engine, session_id: str | None, hint: str | None) -> str:
+    """The language to be polite in: the contact's, else the page's hint, else the city's."""
+    if session_id is not None:
+        with Session(engine.db) as session:
+            known = session.exec(
+                select(Contact.language).where(
+                    Contact.channel == WEB_CHANNEL, Contact.channel_user_id == session_id
+                )
+            ).first()
+        if known:
+            return known
+    return hint or engine.settings.default_language
 
 
 def _known(engine: Engine, session_id: str) -> bool:

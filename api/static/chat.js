@@ -81,6 +81,8 @@
     item.scrollIntoView({ block: "end" });
   }
 
+  let slowedDown = false;
+
   async function send({ text, payload, location, shown }) {
     status.textContent = "";
     // A new chat (a deep link too) greets and asks in the browser's language.
@@ -90,7 +92,14 @@
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const res = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+        if (res.status === 429) {  // too fast: the server's polite note, shown once
+          const note = (await res.json()).detail;
+          if (!slowedDown) render({ direction: "out", text: note });
+          slowedDown = true;
+          return;
+        }
         if (!res.ok) { status.textContent = UI[lang].error; return; }
+        slowedDown = false;
         const data = await res.json();
         if (data.session_id !== sessionId) { sessionId = data.session_id; localStorage.setItem(KEY, sessionId); connect(); }
         data.messages.forEach((m) => render({ ...m, direction: "out" }));

@@ -6,6 +6,7 @@ installed: SQLite next to the project, German, Europe/Berlin.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from pydantic import computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANGUAGES = ("de", "en", "nl")
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -39,6 +41,15 @@ class Settings(BaseSettings):
     extra_nlu_dir: str = ""
     teams_file: str = ""  # staff teams, routing and office hours; empty: bot/teams.yaml
     max_message_chars: int = 4000
+    # Anonymous web chat (POST /api/chat and its WebSocket), counted per worker process;
+    # 0 switches a limit off. A refusal is a 429 with Retry-After.
+    chat_session_messages_per_minute: int = 20
+    chat_ip_messages_per_minute: int = 120
+    chat_new_sessions_per_ip_per_hour: int = 30
+    # Origins whose pages may show /chat in a frame, space-separated; empty: this site only.
+    chat_allowed_origins: str = ""
+    # Largest request body on any route (413 above it); chat and NLU take far less.
+    max_request_bytes: int = 1024 * 1024
     # The city's knowledge pages (Markdown with front matter; empty: the demo pages in
     # actions/data/knowledge/) and the index `stadtbot knowledge index` writes.
     knowledge_dir: str = ""
@@ -131,6 +142,17 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except Exception as exc:  # ZoneInfoNotFoundError or ValueError for odd strings
             raise ValueError(f"TIMEZONE={value!r} is not a known time zone") from exc
+        return value
+
+    @field_validator("chat_allowed_origins")
+    @classmethod
+    def _plain_origins(cls, value: str) -> str:
+        """Origins go into a CSP header: scheme, host and port only, nothing else."""
+        for origin in value.split():
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"CHAT_ALLOWED_ORIGINS: {origin!r} is not an origin like https://example.org"
+                )
         return value
 
     @computed_field  # type: ignore[prop-decorator]

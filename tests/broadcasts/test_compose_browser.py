@@ -61,7 +61,7 @@ def test_compose_send_and_report_in_the_browser(served: Stack) -> None:
             page.get_by_label("Englisch (optional, sonst Deutsch)").fill(ENGLISH)
             page.get_by_label("Warnungen").check()
             page.wait_for_function(
-                "document.getElementById('preview').textContent.startsWith('Empfänger: 5')"
+                "() => document.getElementById('preview').textContent.startsWith('Empfänger: 5')"
             )
             preview = page.locator("#preview").inner_text()
             assert "Telegram 4" in preview and "WhatsApp (Twilio) 1" in preview
@@ -71,7 +71,7 @@ def test_compose_send_and_report_in_the_browser(served: Stack) -> None:
             page.wait_for_url("**/broadcasts/*")
             stack.dispatcher.wake()
             page.wait_for_function(
-                "document.getElementById('status').textContent === 'fertig'", timeout=60_000
+                "() => document.getElementById('status').textContent === 'fertig'", timeout=60_000
             )
             rows = [r for r in stack.rows() if r.broadcast_id]
             assert len(rows) == 5 and {r.status for r in rows} == {"sent"}
@@ -81,7 +81,7 @@ def test_compose_send_and_report_in_the_browser(served: Stack) -> None:
             assert twilio_post(stack, "/webhooks/twilio/status", status).status_code == 200
             Citizens(stack).telegram(600, "danke")
             page.reload()
-            page.wait_for_function("document.getElementById('replies').textContent === '1'")
+            page.wait_for_function("() => document.getElementById('replies').textContent === '1'")
             time.sleep(0.3)
             shot(page, "broadcast-report")
             table = page.locator("#counts").inner_text()

@@ -8,11 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from tests.support import NO_CHAT_LIMITS
 
 
 @pytest.fixture
 def client(sqlite_url: str, settings_for) -> Iterator[TestClient]:
-    with TestClient(create_app(settings_for(sqlite_url))) as test_client:
+    with TestClient(create_app(settings_for(sqlite_url, **NO_CHAT_LIMITS))) as test_client:
         yield test_client
 
 

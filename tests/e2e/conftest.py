@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from actions.demo import load_demo
 from api.app import create_app
 from bot.core.db import make_engine, transaction
+from tests.support import NO_CHAT_LIMITS
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def app_settings() -> dict[str, Any]:
 
 @pytest.fixture
 def client(sqlite_url: str, settings_for, app_settings: dict[str, Any]) -> Iterator[TestClient]:
-    settings = settings_for(sqlite_url, **app_settings)
+    settings = settings_for(sqlite_url, **{**NO_CHAT_LIMITS, **app_settings})
     db = make_engine(sqlite_url)
     with transaction(db) as session:
         load_demo(session)

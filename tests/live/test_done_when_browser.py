@@ -18,6 +18,10 @@ from tests.live.server import ROOT, running_server
 SHOTS = ROOT / "docs" / "screenshots"
 
 
+# Functions, not expressions: Playwright evals a bare expression, which the CSP forbids.
+OUT_MORE_THAN = "n => document.querySelectorAll('#log .msg.out').length > n"
+
+
 class Chat:
     """Drives the page like a citizen: type, press Enter, wait for the bot."""
 
@@ -31,14 +35,14 @@ class Chat:
         before = self.bot_count()
         self.page.get_by_label("Ihre Nachricht").fill(text)
         self.page.keyboard.press("Enter")
-        self.page.wait_for_function(f"document.querySelectorAll('#log .msg.out').length > {before}")
+        self.page.wait_for_function(OUT_MORE_THAN, arg=before)
         self.page.wait_for_timeout(150)  # all replies of the turn are rendered together
         return "\n".join(self.page.locator("#log .msg.out").all_inner_texts()[before:])
 
     def tap(self, title: str) -> str:
         before = self.bot_count()
         self.page.locator(".chip", has_text=title).last.click()
-        self.page.wait_for_function(f"document.querySelectorAll('#log .msg.out').length > {before}")
+        self.page.wait_for_function(OUT_MORE_THAN, arg=before)
         self.page.wait_for_timeout(150)
         return "\n".join(self.page.locator("#log .msg.out").all_inner_texts()[before:])
 
@@ -61,7 +65,9 @@ def test_everything_in_one_browser_session(tmp_path: Path) -> None:
         assert "Gebucht" in booked
         ticket = page.locator("#log .msg.out img").last
         ticket.wait_for()
-        page.wait_for_function("[...document.querySelectorAll('#log img')].every(i => i.complete)")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#log img')].every(i => i.complete)"
+        )
         assert (
             page.evaluate("document.querySelector('#log .msg.out:last-child img').naturalWidth")
             > 100

@@ -59,7 +59,7 @@ def citizen_says(page, text: str) -> None:
     count = page.locator("#log .msg.out").count()
     page.get_by_label("Ihre Nachricht").fill(text)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('#log .msg.out').length > {count}")
+    page.wait_for_function(f"() => document.querySelectorAll('#log .msg.out').length > {count}")
 
 
 def test_staff_take_over_in_chromium(tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_staff_take_over_in_chromium(tmp_path: Path) -> None:
             assert "human_handoff" in asked.locator(".intent").inner_text()
             staff.locator("#claim").click()
             staff.wait_for_function(
-                "document.querySelector('#chat-meta').innerText.includes('bei staff')"
+                "() => document.querySelector('#chat-meta').innerText.includes('bei staff')"
             )
             assert "Guthaben 50,00" in staff.locator("#vouchers").inner_text()
 
@@ -133,11 +133,11 @@ def test_staff_take_over_in_chromium(tmp_path: Path) -> None:
             # A second chat, closed by staff: the citizen is asked for a rating and rates.
             citizen_says(citizen, "Ich möchte bitte mit einem Mitarbeiter sprechen")
             staff.wait_for_function(
-                "document.querySelector('#chat-meta').innerText.includes('wartet')"
+                "() => document.querySelector('#chat-meta').innerText.includes('wartet')"
             )
             staff.locator("#claim").click()
             staff.wait_for_function(
-                "document.querySelector('#chat-meta').innerText.includes('bei staff')"
+                "() => document.querySelector('#chat-meta').innerText.includes('bei staff')"
             )
             staff.locator("#close").click()
             shows(citizen, "#log .msg.out", "Wie zufrieden")
@@ -168,7 +168,7 @@ def test_staff_take_over_in_chromium(tmp_path: Path) -> None:
             telegram_item.wait_for(timeout=5000)
             telegram_item.locator("button").click()
             staff.wait_for_function(
-                "document.querySelector('#chat-title').innerText.includes('Telegram')"
+                "() => document.querySelector('#chat-title').innerText.includes('Telegram')"
                 " && document.querySelectorAll('#messages .msg.in').length >= 3",
                 timeout=5000,
             )

@@ -20,7 +20,9 @@ MESSAGES = 50
 
 
 def test_fifty_concurrent_messages_on_two_processes(pg_url: str) -> None:
-    with running_server(pg_url) as first, running_server(pg_url) as second:
+    # Fifty messages into one session in a moment: more than the per-session limit.
+    free = {"CHAT_SESSION_MESSAGES_PER_MINUTE": "0", "CHAT_IP_MESSAGES_PER_MINUTE": "0"}
+    with running_server(pg_url, **free) as first, running_server(pg_url, **free) as second:
         sid = httpx.post(f"{first}/api/chat", json={}, timeout=30).json()["session_id"]
 
         def send(i: int) -> httpx.Response:

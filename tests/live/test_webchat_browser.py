@@ -23,18 +23,20 @@ def test_web_chat_in_chromium(tmp_path: Path) -> None:
 
         page.get_by_label("Ihre Nachricht").fill("Hilfe bitte")
         page.keyboard.press("Enter")
-        page.wait_for_function("document.querySelectorAll('#log .msg.out').length >= 2")
+        page.wait_for_function("() => document.querySelectorAll('#log .msg.out').length >= 2")
         assert log.locator(".msg.in").last.inner_text() == "Hilfe bitte"
 
         chips = page.locator(".chip")
         chip_title = chips.last.inner_text()
         chips.last.click()
-        page.wait_for_function("document.querySelectorAll('#log .msg.out').length >= 3")
+        page.wait_for_function("() => document.querySelectorAll('#log .msg.out').length >= 3")
         assert log.locator(".msg.in").last.inner_text() == chip_title
         before = log.locator(".msg").all_inner_texts()
 
         page.reload()
-        page.wait_for_function(f"document.querySelectorAll('#log .msg').length >= {len(before)}")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#log .msg').length >= n", arg=len(before)
+        )
         after = log.locator(".msg").all_inner_texts()
         assert after == before
 
@@ -51,6 +53,6 @@ def test_citizen_text_is_never_html(tmp_path: Path) -> None:
         page.locator("#log .msg.out").first.wait_for()
         page.get_by_label("Ihre Nachricht").fill("<img src=x onerror=\"document.title='pwned'\">")
         page.keyboard.press("Enter")
-        page.wait_for_function("document.querySelectorAll('#log .msg.out').length >= 2")
+        page.wait_for_function("() => document.querySelectorAll('#log .msg.out').length >= 2")
         assert page.title() != "pwned"
         assert page.locator("#log img").count() == 0

@@ -53,7 +53,7 @@ def test_booking_a_boat_by_tapping_only(tmp_path: Path) -> None:
             chip = chips.first if title is None else chips.filter(has_text=title).first
             chip.click()
             page.wait_for_function(
-                f"document.querySelectorAll('#log .msg.out').length > {count}"
+                f"() => document.querySelectorAll('#log .msg.out').length > {count}"
             )
         ticket = page.locator("#log .msg.out img").last
         ticket.wait_for()
