@@ -148,13 +148,14 @@ class Engine:
         now_local = (inbound.received_at or utcnow()).astimezone(self.settings.tz)
         sender = (inbound.channel, inbound.sender_id)
         hint = self._languages.get(sender)
+        # The model's time for this turn counts from here, the NLU's parse included.
+        model = self.assistant if not inbound.payload else None
+        deadline = model.deadline() if model is not None else None
         parse = self._parse(text, hint, now_local)  # outside the lock: the NLU is pure
         guess = inbound.language_hint or hint or parse.get("language")
-        deadline = None
-        if self.assistant is not None and not inbound.payload:  # the model, before the lock too
-            deadline = self.assistant.deadline()
+        if model is not None and deadline is not None:  # the model, before the lock too
             threshold = self.dialogue.threshold
-            parse = self.assistant.understand(text, parse, threshold, now_local, deadline)
+            parse = model.understand(text, parse, threshold, now_local, deadline)
         answer = self._answer(text, inbound.payload, parse, guess, deadline)
 
         with transaction(self.db) as session:
