@@ -35,6 +35,7 @@ from bot.knowledge.base import Writer
 from bot.knowledge.pages import Page
 from bot.language import reply_language
 from bot.llm.assistant import Assistant
+from bot.llm.commands import for_open_flow
 from bot.persistence import (
     Locked,
     SentReply,
@@ -148,13 +149,14 @@ class Engine:
         now_local = (inbound.received_at or utcnow()).astimezone(self.settings.tz)
         sender = (inbound.channel, inbound.sender_id)
         hint = self._languages.get(sender)
+        # The model's time for this turn counts from here, the NLU's parse included.
+        model = self.assistant if not inbound.payload else None
+        deadline = model.deadline() if model is not None else None
         parse = self._parse(text, hint, now_local)  # outside the lock: the NLU is pure
         guess = inbound.language_hint or hint or parse.get("language")
-        deadline = None
-        if self.assistant is not None and not inbound.payload:  # the model, before the lock too
-            deadline = self.assistant.deadline()
+        if model is not None and deadline is not None:  # the model, before the lock too
             threshold = self.dialogue.threshold
-            parse = self.assistant.understand(text, parse, threshold, now_local, deadline)
+            parse = model.understand(text, parse, threshold, now_local, deadline)
         answer = self._answer(text, inbound.payload, parse, guess, deadline)
 
         with transaction(self.db) as session:
@@ -209,6 +211,8 @@ class Engine:
                 return Handled(turn.contact_id, turn.conversation_id, replies)
         if answer is not None and answer[0] != lang:  # guessed the language wrong
             answer = self._answer(text, inbound.payload, parse, lang)
+        if parse.get("llm") and (conversation.state or {}).get("flows"):
+            parse = for_open_flow(parse)  # a flow asked: the model may fill, not switch
         dialogue_turn = Turn(
             knowledge=answer[1][0] if answer and answer[1] else None,
             knowledge_score=answer[1][1] if answer and answer[1] else 0.0,

@@ -230,9 +230,11 @@ def queue(
     ]
 
 
-def _load(
+def load_conversation(
     session: Session, conversation_id: int, access: Access, teams: Teams, *, act: bool = False
 ) -> tuple[Conversation, Contact, Handoff | None]:
+    """The conversation, its contact and latest handoff, if `access` may see it (and act
+    on it, with `act`); else NotFound or Forbidden."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound(conversation_id)
@@ -247,7 +249,7 @@ def _load(
     return conversation, contact, handoff
 
 
-def _lock(session: Session, conversation_id: int) -> None:
+def lock_conversation(session: Session, conversation_id: int) -> None:
     """Serialise staff actions on one conversation with the citizen's turns (row lock)."""
     session.exec(
         select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
@@ -301,7 +303,7 @@ def detail(
     session: Session, conversation_id: int, access: Access, teams: Teams
 ) -> tuple[dict[str, Any], Contact]:
     """The conversation for one staff member: summary, transcript, notes, audit log."""
-    conversation, contact, handoff = _load(session, conversation_id, access, teams)
+    conversation, contact, handoff = load_conversation(session, conversation_id, access, teams)
     notes = session.exec(
         select(StaffNote).where(StaffNote.conversation_id == conversation_id).order_by(StaffNote.id)  # type: ignore[arg-type]
     ).all()
@@ -356,8 +358,8 @@ def _take_over(
 
 def claim(session: Session, conversation_id: int, access: Access, teams: Teams) -> Handoff:
     """Take the chat. Conflict when someone else holds it."""
-    _lock(session, conversation_id)
-    conversation, contact, _ = _load(session, conversation_id, access, teams, act=True)
+    lock_conversation(session, conversation_id)
+    conversation, contact, _ = load_conversation(session, conversation_id, access, teams, act=True)
     me = access.user.username
     handoff = active_handoff(session, conversation_id)
     if handoff is None:
@@ -387,7 +389,7 @@ def _held_by_me(
     handoff = active_handoff(session, conversation_id)
     if handoff is None or handoff.assignee != access.user.username:
         handoff = claim(session, conversation_id, access, teams)
-    conversation, contact, _ = _load(session, conversation_id, access, teams, act=True)
+    conversation, contact, _ = load_conversation(session, conversation_id, access, teams, act=True)
     return conversation, contact, handoff
 
 
@@ -401,8 +403,8 @@ def assign(
     team: str | None = None,
 ) -> Handoff:
     """Give the chat to a colleague and/or another team (back to that team's queue)."""
-    _lock(session, conversation_id)
-    _load(session, conversation_id, access, teams, act=True)
+    lock_conversation(session, conversation_id)
+    load_conversation(session, conversation_id, access, teams, act=True)
     handoff = active_handoff(session, conversation_id)
     if handoff is None:
         raise Conflict("Die Unterhaltung ist nicht bei Mitarbeiter*innen.")
@@ -467,7 +469,7 @@ def add_note(
     session: Session, conversation_id: int, access: Access, teams: Teams, text: str
 ) -> StaffNote:
     """An internal note; the citizen never sees it."""
-    _load(session, conversation_id, access, teams, act=True)
+    load_conversation(session, conversation_id, access, teams, act=True)
     note = StaffNote(conversation_id=conversation_id, author=access.user.username, text=text)
     session.add(note)
     session.flush()
@@ -495,8 +497,8 @@ def release(
     flow: tuple[str, dict[str, str]] | None = None,
 ) -> None:
     """Hand the conversation back to the bot; `flow` (name, titles) is offered to start."""
-    _lock(session, conversation_id)
-    conversation, contact, _ = _load(session, conversation_id, access, teams, act=True)
+    lock_conversation(session, conversation_id)
+    conversation, contact, _ = load_conversation(session, conversation_id, access, teams, act=True)
     handoff = active_handoff(session, conversation_id)
     if handoff is not None:
         _ensure_not_someone_elses(handoff, access)
@@ -515,8 +517,8 @@ def release(
 
 def close(session: Session, conversation_id: int, access: Access, teams: Teams) -> None:
     """Close the chat; the citizen is asked for a rating in their language."""
-    _lock(session, conversation_id)
-    conversation, contact, _ = _load(session, conversation_id, access, teams, act=True)
+    lock_conversation(session, conversation_id)
+    conversation, contact, _ = load_conversation(session, conversation_id, access, teams, act=True)
     handoff = active_handoff(session, conversation_id)
     if handoff is None:
         raise Conflict("Die Unterhaltung ist nicht bei Mitarbeiter*innen.")

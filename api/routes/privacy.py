@@ -1,11 +1,13 @@
-"""A citizen's data download (one link, once, for an hour) and the staff's erasure review."""
+"""A citizen's data download (one link, once, for an hour), the staff's erasure review,
+and export and erasure of a conversation's contact from the staff inbox."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,11 +18,14 @@ from sqlmodel import Session, select
 
 from actions.privacy import DataExport, ErasureRequest, token_hash
 from api.auth import StaffDep
-from api.deps import DbDep, Id, SettingsDep
+from api.deps import DbDep, EngineDep, Id, SettingsDep
+from api.routes.staff import refusal
 from bot.core.db import transaction
 from bot.core.i18n import t
 from bot.core.models import utcnow
+from bot.inbox import InboxError, access_for
 from bot.privacy import export_contact
+from bot.staff_privacy import staff_erase, staff_export
 
 router = APIRouter(tags=["privacy"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -67,6 +72,11 @@ def download_export(token: str, db: DbDep) -> Response:
         if claimed.rowcount != 1:
             raise HTTPException(404, GONE)
         data = export_contact(session, row.contact_id)
+    return export_response(data, now, "stadtbot-meine-daten.json")
+
+
+def export_response(data: dict[str, Any], now: datetime, filename: str) -> Response:
+    """The export as a JSON download that no cache keeps."""
     body = json.dumps(
         {"exported_at": now.isoformat(), "data": data}, ensure_ascii=False, indent=2
     )
@@ -74,7 +84,7 @@ def download_export(token: str, db: DbDep) -> Response:
         body,
         media_type="application/json; charset=utf-8",
         headers={
-            "Content-Disposition": 'attachment; filename="stadtbot-meine-daten.json"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
@@ -112,3 +122,51 @@ def approve_erasure(request_id: Id, user: StaffDep, db: DbDep) -> ErasurePublic:
         row.status, row.approved_by = "pending", user.username
         return ErasurePublic(id=request_id, status=row.status,
                              created_at=row.created_at.isoformat())
+
+
+# --- from the staff inbox ----------------------------------------------------------
+
+INBOX_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not a staff login, or not allowed on this chat's team."},
+    404: {"description": "No such conversation."},
+}
+
+
+@router.post(
+    "/api/staff/conversations/{conversation_id}/export",
+    responses={200: {"content": {"application/json": {}}}, **INBOX_RESPONSES},
+)
+def export_from_inbox(conversation_id: Id, user: StaffDep, engine: EngineDep) -> Response:
+    """Everything stored about the chat's contact, as a JSON download (audited)."""
+    now = utcnow()
+    try:
+        with transaction(engine.db) as session:
+            access = access_for(session, user, engine.teams)
+            data = staff_export(session, conversation_id, access, engine.teams)
+    except InboxError as exc:
+        raise refusal(exc) from None
+    return export_response(data, now, f"stadtbot-daten-chat-{conversation_id}.json")
+
+
+class ErasureDone(BaseModel):
+    erasure_id: int
+    done_at: str
+
+
+@router.post(
+    "/api/staff/conversations/{conversation_id}/erase",
+    response_model=ErasureDone,
+    responses=INBOX_RESPONSES,
+)
+def erase_from_inbox(conversation_id: Id, user: StaffDep, engine: EngineDep) -> ErasureDone:
+    """Erase the chat's contact now: transcript, chat, notes, everything not kept by law.
+
+    The page asks for confirmation first; no second review (the clerk is the review)."""
+    try:
+        with transaction(engine.db) as session:
+            access = access_for(session, user, engine.teams)
+            record = staff_erase(session, conversation_id, access, engine.teams)
+            assert record.id is not None and record.done_at is not None
+            return ErasureDone(erasure_id=record.id, done_at=record.done_at.isoformat())
+    except InboxError as exc:
+        raise refusal(exc) from None

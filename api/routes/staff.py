@@ -209,7 +209,8 @@ def fast_json(content: Any) -> Response:
     )
 
 
-def _refuse(exc: InboxError) -> HTTPException:
+def refusal(exc: InboxError) -> HTTPException:
+    """The inbox's refusal as the HTTP error it means (404, 403, 409, 422)."""
     return HTTPException(_ERRORS.get(type(exc), 409), str(exc) or type(exc).__name__)
 
 
@@ -239,7 +240,7 @@ def get_conversation(
                 session, conversation_id, access_for(session, user, engine.teams), engine.teams
             )
         except InboxError as exc:
-            raise _refuse(exc) from None
+            raise refusal(exc) from None
         lang = view["language"] or settings.default_language
         view["contact"] = {
             "name": contact.name,
@@ -301,7 +302,7 @@ def reply(
             )
             return message_line(message)
     except InboxError as exc:
-        raise _refuse(exc) from None
+        raise refusal(exc) from None
 
 
 @router.post("/conversations/{conversation_id}/notes", status_code=201, response_model=Note)
@@ -323,7 +324,7 @@ def note(conversation_id: Id, body: TextBody, user: StaffDep, engine: EngineDep)
                 "created_at": row.created_at,
             }
     except InboxError as exc:
-        raise _refuse(exc) from None
+        raise refusal(exc) from None
 
 
 @router.post("/conversations/{conversation_id}/release", status_code=204)
@@ -399,7 +400,7 @@ def _act(engine: Engine, user: Any, conversation_id: int, action: Any) -> dict[s
                 return summary(conversation, contact, handoff, engine.teams)  # type: ignore[arg-type]
             return {}
     except InboxError as exc:
-        raise _refuse(exc) from None
+        raise refusal(exc) from None
 
 
 def _open_flow(engine: Engine, state: dict[str, Any]) -> dict[str, Any] | None:

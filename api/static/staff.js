@@ -10,7 +10,8 @@
     whatsapp: "WhatsApp", terminal: "Terminal" };
   const STATUS = { waiting: "wartet", open: "in Bearbeitung", closed: "geschlossen", bot: "beim Bot" };
   const ACTIONS = { escalate: "an Team übergeben", claim: "übernommen", assign: "zugewiesen",
-    reply: "geantwortet", note: "Notiz", release: "an den Bot zurückgegeben", close: "geschlossen" };
+    reply: "geantwortet", note: "Notiz", release: "an den Bot zurückgegeben", close: "geschlossen",
+    export: "Daten exportiert" };
   const state = { queue: [], selected: null, detail: null, unread: {}, teams: [], known: new Set() };
 
   function showError(error) {
@@ -104,6 +105,7 @@
     $("claim").textContent = active ? "Übernehmen" : "Unterhaltung übernehmen";
     for (const id of ["assign", "assign-to", "release", "release-flow", "close"]) $(id).hidden = !d.can_act || !active;
     $("reply-form").hidden = !d.can_act;
+    $("erase-data").hidden = !d.can_act;
     renderAssign();
     const flows = clear($("release-flow"));
     flows.append(el("option", { value: "" }, "ohne Ablauf"));
@@ -192,6 +194,41 @@
   $("assign").addEventListener("click", () => {
     const [kind, team, user] = $("assign-to").value.split(":");
     act("/assign", kind === "user" ? { team, assignee: user } : { team });
+  });
+  // --- the citizen's data: a copy (JSON download) or erasure after a confirmation ---
+  $("export-data").addEventListener("click", async () => {
+    showError(null);
+    try {
+      const data = await api("POST", "/api/staff/conversations/" + state.selected + "/export");
+      const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+      const link = el("a", { href: URL.createObjectURL(blob),
+        download: "stadtbot-daten-chat-" + state.selected + ".json" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+      await loadDetail();
+    } catch (error) {
+      showError(error);
+    }
+  });
+  $("erase-data").addEventListener("click", () => $("erase-dialog").showModal());
+  $("erase-dialog").addEventListener("close", async () => {
+    if ($("erase-dialog").returnValue !== "erase") return;
+    $("erase-dialog").returnValue = "";
+    showError(null);
+    try {
+      const id = state.selected;
+      await api("POST", "/api/staff/conversations/" + id + "/erase");
+      state.selected = null;
+      state.detail = null;
+      $("chat").hidden = true;
+      $("side").hidden = true;
+      $("notice").textContent = "Die Daten der Unterhaltung " + id + " wurden gelöscht.";
+      await loadQueue();
+    } catch (error) {
+      showError(error);
+    }
   });
   $("canned").addEventListener("change", () => {
     const chosen = state.detail && state.detail.canned[Number($("canned").value)];
