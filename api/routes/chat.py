@@ -227,7 +227,9 @@ def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest) -> Ha
         sender_id=session_id,
         text=text or None,
         payload=body.payload,
-        provider_message_id=body.message_id,
+        # Scoped to the session: a client's id must not match another session's message
+        # (the engine dedupes per channel and would replay that message's replies).
+        provider_message_id=f"{session_id}/{body.message_id}" if body.message_id else None,
         language_hint=body.lang,
         location=Location(**body.location.model_dump()) if body.location else None,
     )
