@@ -35,6 +35,7 @@ from bot.knowledge.base import Writer
 from bot.knowledge.pages import Page
 from bot.language import reply_language
 from bot.llm.assistant import Assistant
+from bot.llm.commands import for_open_flow
 from bot.persistence import (
     Locked,
     SentReply,
@@ -210,6 +211,8 @@ class Engine:
                 return Handled(turn.contact_id, turn.conversation_id, replies)
         if answer is not None and answer[0] != lang:  # guessed the language wrong
             answer = self._answer(text, inbound.payload, parse, lang)
+        if parse.get("llm") and (conversation.state or {}).get("flows"):
+            parse = for_open_flow(parse)  # a flow asked: the model may fill, not switch
         dialogue_turn = Turn(
             knowledge=answer[1][0] if answer and answer[1] else None,
             knowledge_score=answer[1][1] if answer and answer[1] else 0.0,

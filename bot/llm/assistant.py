@@ -44,6 +44,7 @@ ANSWER_TOKENS = 300
 UNDERSTAND_PROMPT = """You read one message a citizen wrote to the chat of the town of \
 Ahaus and say what it means. Reply with one JSON object and nothing else, one of:
 {{"command": "start_flow", "flow": "<flow>", "slots": {{"<slot>": "<value>"}}}}
+{{"command": "set_slots", "slots": {{"<slot>": "<value>"}}}}  (answers to a question asked)
 {{"command": "answer"}}  (a question about the town, its offices, rules, fees or events)
 {{"command": "handoff"}}  (the citizen wants a person)
 {{"command": "out_of_scope"}}  (nothing the town's chat is for)

@@ -1,6 +1,7 @@
 """What the model may propose about a message, and the check that keeps it honest.
 
 The model answers with JSON: `{"command": "start_flow", "flow": …, "slots": {…}}`,
+`{"command": "set_slots", "slots": {…}}` (answers for the flow under way),
 `{"command": "answer"}` (a question for the city's pages), `{"command": "handoff"}` or
 `{"command": "out_of_scope"}`. A proposal is turned into an NLU parse (intent and
 entities), so the dialogue treats it exactly like the classifier's: a flow still asks
@@ -19,7 +20,10 @@ from typing import Any
 from flows.definition import Flow, SlotDef
 from flows.slots import parse_text, validate
 
-COMMANDS = ("start_flow", "answer", "handoff", "out_of_scope")
+COMMANDS = ("start_flow", "set_slots", "answer", "handoff", "out_of_scope")
+#: The proposals that only add to a flow under way; the others replace the intent, which
+#: the engine undoes while a flow is open (the classifier's reading of an answer stands).
+FLOW_SAFE = frozenset({"set_slots", "handoff"})
 # Flows the model may not start: they act on a citizen's data or consent and need the
 # citizen's own words (the engine handles them before the model is asked at all).
 NOT_FOR_THE_MODEL = frozenset({"delete_my_data", "unsubscribe"})
@@ -85,20 +89,44 @@ def to_parse(
         return _with(parse, "out_of_scope", 1.0, [], command)
     if command == "answer":  # below the threshold: the dialogue answers from the pages
         return _with(parse, "out_of_scope", 0.0, [], command)
-    flow = catalogue.flows.get(str(data.get("flow")))
     slots = data.get("slots") or {}
-    if flow is None or not isinstance(slots, dict):
+    if not isinstance(slots, dict):
         return None
+    if command == "set_slots":  # any flow's slot of that name must accept the value
+        flows = list(catalogue.flows.values())
+    else:
+        flow = catalogue.flows.get(str(data.get("flow")))
+        if flow is None:
+            return None
+        flows = [flow]
     entities = []
     for name, value in slots.items():
-        slot = flow.slots.get(str(name))
+        entity = _entity(flows, str(name), value, catalogue.services, now)
+        if entity is None:
+            return None
+        entities.append(entity)
+    if command == "set_slots":
+        if not entities:
+            return None
+        intent = parse.get("intent") or {}
+        return _with(
+            parse, str(intent.get("name")), float(intent.get("confidence") or 0), entities, command
+        )
+    return _with(parse, flows[0].intents[0], 1.0, entities, command)
+
+
+def _entity(
+    flows: list[Flow], name: str, value: Any, services: tuple[str, ...], now: datetime
+) -> dict[str, Any] | None:
+    """The NLU entity for slot `name` of one of `flows`, if a slot of it takes `value`."""
+    for flow in flows:
+        slot = flow.slots.get(name)
         if slot is None or not slot.entities:
-            return None
-        checked = _checked(slot, value, catalogue.services, now)
-        if checked is None:
-            return None
-        entities.append({"entity": slot.entities[0], "value": checked, "source": "llm"})
-    return _with(parse, flow.intents[0], 1.0, entities, command)
+            continue
+        checked = _checked(slot, value, services, now)
+        if checked is not None:
+            return {"entity": slot.entities[0], "value": checked, "source": "llm"}
+    return None
 
 
 def _checked(slot: SlotDef, value: Any, services: tuple[str, ...], now: datetime) -> Any:
@@ -126,4 +154,15 @@ def _with(
         "intent": {"name": intent, "confidence": confidence},
         "entities": kept + entities,
         "llm": how,
+        "classifier": {"intent": parse.get("intent"), "entities": parse.get("entities", [])},
     }
+
+
+def for_open_flow(parse: dict[str, Any]) -> dict[str, Any]:
+    """The parse to use while a flow is under way: a proposal that would change the
+    intent is undone (the citizen is most likely answering the flow's question)."""
+    if parse.get("llm") in (None, *FLOW_SAFE) or "classifier" not in parse:
+        return parse
+    before = parse["classifier"]
+    rest = {k: v for k, v in parse.items() if k not in ("llm", "classifier")}
+    return {**rest, "intent": before["intent"], "entities": before["entities"]}

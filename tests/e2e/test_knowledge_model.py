@@ -173,3 +173,29 @@ def test_a_slow_model_call_does_not_hold_up_other_conversations(chat, script) ->
     waiting.join(10)
     assert done and answered < done[0], "the quick turn waited for the model"
     assert answered - start < 0.6 * TIMEOUT, answered - start
+
+
+INDIRECT_ANSWER = (
+    "Hm, meine Kinder sind noch ziemlich klein, ich glaube so eins wo man mit den Füßen "
+    "strampelt wäre für uns am besten"
+)
+
+
+def test_set_slots_answers_the_question_of_the_flow_under_way(chat, script) -> None:
+    web = chat("de")
+    assert "Welches Boot möchten Sie mieten?" in web.send("Ich möchte ein Boot mieten")
+    assert script.kinds() == []  # short and understood: no model
+    script.understand.append(command(command="set_slots", slots={"boat_type": "Tretboot"}))
+    reply = web.send(INDIRECT_ANSWER)
+    assert script.kinds() == ["understand"]
+    assert "An welchem Tag?" in reply, reply  # the boat type is filled (see the next test)
+
+
+def test_a_proposal_to_switch_flows_is_undone_while_a_flow_asks(chat, script) -> None:
+    web = chat("de")
+    web.send("Ich möchte ein Boot mieten")
+    script.understand.append(command(command="start_flow", flow="redeem_voucher", slots={}))
+    reply = web.send(INDIRECT_ANSWER)
+    assert script.kinds() == ["understand"]
+    assert "Gutschein" not in reply, reply  # still the boat booking, and without the
+    assert "Welches Boot möchten Sie mieten?" in reply, reply  # model it is asked again
