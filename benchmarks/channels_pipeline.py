@@ -53,15 +53,22 @@ def payload(i: int, run: str, per_sender: int = 1, count: int = 1) -> tuple[byte
     """Signed Cloud API body for message `i`; senders take turns (i mod number of senders)."""
     senders = max(1, count // max(1, per_sender))
     wa_id = f"49151{run}{i % senders:05d}"
+    raw, signature = cloud_api_body(wa_id, f"wamid.{run}{i}", TEXTS[i % len(TEXTS)], SECRET)
+    return raw, signature, wa_id
+
+
+def cloud_api_body(wa_id: str, message_id: str, text: str, secret: str,
+                   phone_id: str = PHONE_ID) -> tuple[bytes, str]:
+    """A Cloud API text-message webhook body and its X-Hub-Signature-256 header."""
     body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
         "field": "messages", "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_ID},
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_id},
             "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa_id}],
-            "messages": [{"from": wa_id, "id": f"wamid.{run}{i}", "timestamp": "1749416383",
-                          "type": "text", "text": {"body": TEXTS[i % len(TEXTS)]}}]}}]}]}
+            "messages": [{"from": wa_id, "id": message_id, "timestamp": "1749416383",
+                          "type": "text", "text": {"body": text}}]}}]}]}
     raw = json.dumps(body).encode()
-    return raw, "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest(), wa_id
+    return raw, "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
 
 
 # --- the server processes (started by this script as `python this.py _serve KIND`) ------

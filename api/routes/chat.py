@@ -131,7 +131,8 @@ def post_chat(body: ChatRequest, engine: EngineDep, request: Request) -> ChatRes
         if known:
             raise HTTPException(400, "Send 'text' or 'payload'; the message was empty.")
         body = body.model_copy(update={"payload": "intent:greet"})
-    handled = _handle(engine, session_id, text, body)  # type: ignore[arg-type]
+    ip = _client_ip(request)
+    handled = _handle(engine, session_id, text, body, ip)  # type: ignore[arg-type]
     return ChatResponse(
         session_id=session_id,  # type: ignore[arg-type]
         messages=[ChatMessage(id=r.message_id, **r.reply.model_dump()) for r in handled.replies],
@@ -215,14 +216,15 @@ async def _read_client(
                 continue
             text = _clean(body.text)
             if text or body.payload or body.location:
-                await run_in_threadpool(_handle, engine, session_id, text, body)
+                await run_in_threadpool(_handle, engine, session_id, text, body, ip)
                 wake.set()
     except WebSocketDisconnect:
         return
 
 
-def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest) -> Handled:
+def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest, ip: str) -> Handled:
     inbound = InboundMessage(
+        client_address=ip,
         channel=WEB_CHANNEL,
         sender_id=session_id,
         text=text or None,
