@@ -27,7 +27,7 @@ from actions.geo import haversine_m, valid_coordinates
 from actions.models import Merchant
 from actions.params import as_float, as_int, invalid
 from actions.registry import ActionContext, ActionError, action
-from bot.core.db import MAX_DB_INT
+from bot.core.db import MAX_ID
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
@@ -165,7 +165,7 @@ def merchant_from_payload(payload: str) -> int | None:
     if prefix != "shop" or not rest.isascii() or not rest.isdigit():
         return None
     merchant_id = int(rest)
-    return merchant_id if merchant_id <= MAX_DB_INT else None
+    return merchant_id if merchant_id <= MAX_ID else None
 
 
 @action("merchants.get", writes=False)

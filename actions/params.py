@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from actions.registry import ActionContext, ActionError
-from bot.core.db import MAX_DB_INT
+from bot.core.db import MAX_ID
 
 _DURATION_ISO = re.compile(r"^P(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)$", re.IGNORECASE)
 _DURATION_HM = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$")
@@ -101,14 +101,14 @@ def as_cents(value: Any, param: str = "amount_cents") -> int:
 
 
 def as_int(value: Any, param: str) -> int:
-    """An integer id or count (one a database column can hold)."""
+    """An integer id or count (one an INTEGER column can hold)."""
     if isinstance(value, bool):
         raise invalid(param, value)
     try:
         number = int(str(value).strip())
     except ValueError:
         raise invalid(param, value) from None
-    if abs(number) > MAX_DB_INT:
+    if abs(number) > MAX_ID:
         raise invalid(param, value)
     return number
 

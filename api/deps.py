@@ -8,7 +8,7 @@ from fastapi import Depends, Path
 from sqlalchemy.engine import Engine as DbEngine
 from starlette.requests import HTTPConnection
 
-from bot.core.db import MAX_DB_INT
+from bot.core.db import MAX_ID
 from bot.core.settings import Settings
 from bot.engine import Engine
 
@@ -29,5 +29,5 @@ EngineDep = Annotated[Engine, Depends(_engine)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DbDep = Annotated[DbEngine, Depends(_db)]
 
-# A row id in a path: bounded, so 2^64 is a 422 and not a database overflow (500).
-Id = Annotated[int, Path(ge=-MAX_DB_INT, le=MAX_DB_INT)]
+# A row id in a path: bounded, so 2^40 is a 422 and not a database overflow (500).
+Id = Annotated[int, Path(ge=-MAX_ID, le=MAX_ID)]

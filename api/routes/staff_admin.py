@@ -43,14 +43,15 @@ class UserOut(BaseModel):
 class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
     password: str = Field(min_length=10, max_length=200)
-    roles: list[Role] = Field(default_factory=lambda: ["staff"], min_length=1)
+    # At most three (there are three roles): the comma-joined column holds 100 characters.
+    roles: list[Role] = Field(default_factory=lambda: ["staff"], min_length=1, max_length=3)
     teams: dict[str, Literal["member", "reader"]] = Field(default_factory=dict)
 
 
 class UserChange(BaseModel):
     active: bool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=200)
-    roles: list[Role] | None = Field(default=None, min_length=1)
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=3)
     teams: dict[str, Literal["member", "reader"]] | None = None
 
 

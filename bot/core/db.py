@@ -27,6 +27,9 @@ from bot.core.settings import get_settings
 # The largest id or integer a column holds on both databases (BIGINT, SQLite INTEGER):
 # a bigger number from outside is refused before it reaches a query.
 MAX_DB_INT = 2**63 - 1
+# Row ids are INTEGER on PostgreSQL (32 bits): an id from outside past this matches no row
+# and must not reach a query, where PostgreSQL refuses it as out of range.
+MAX_ID = 2**31 - 1
 
 
 def normalise_url(url: str) -> str:

@@ -104,6 +104,7 @@ def test_non_ascii_verify_token_is_a_403_not_a_crash(
     "method, path, auth",
     [
         ("get", f"/api/staff/conversations/{HUGE}", CLERK),
+        ("get", "/api/staff/conversations/10696200703524", CLERK),  # past PostgreSQL INTEGER
         ("post", f"/api/staff/conversations/{HUGE}/claim", CLERK),
         ("post", f"/api/staff/conversations/{HUGE}/close", CLERK),
         ("get", f"/api/broadcasts/{HUGE}", PRESS),

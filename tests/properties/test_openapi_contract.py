@@ -2,7 +2,8 @@
 document itself (valid ones and broken ones), every answer is documented: no 500, the
 status code is listed for the operation, and the body matches its schema.
 
-The app is the real one on SQLite with the keyword NLU, called in-process over ASGI, as a
+The app is the real one on SQLite and on PostgreSQL (which refuses more: NUL, range)
+with the keyword NLU, called in-process over ASGI, as a
 logged-in admin with every role (Bearer token), so the staff and broadcast routes are
 reached too. Examples per operation are bounded to keep the run near a minute.
 """
@@ -39,8 +40,8 @@ EXAMPLES = 25
 
 
 @pytest.fixture
-def app(sqlite_url: str, settings_for) -> Iterator[FastAPI]:
-    config = settings_for(sqlite_url, secret_key="test-secret-key-0123456789", **NO_CHAT_LIMITS)
+def app(db_url: str, settings_for) -> Iterator[FastAPI]:
+    config = settings_for(db_url, secret_key="test-secret-key-0123456789", **NO_CHAT_LIMITS)
     engine = keyword_engine(config)
     with transaction(engine.db) as session:
         ADMIN.add(session, ["staff", "communications", "admin"])
