@@ -8,11 +8,12 @@ balance after it, so value − balance == sum of redemptions, always.
 
 Guessing is limited in the database (`bot.core.throttle`, counted before the secret is
 looked at, atomically, so concurrent guesses queue): 5 failed code/PIN entries per contact
-and 10 failed PIN entries per voucher in 15 minutes, and 500 failed entries a window in
-the whole city (a new web session is a new contact, so the city-wide count is what stops
-a script). The owner of a voucher is recognised by the contact and counts nothing. An
-unclaimed voucher is claimed with one conditional UPDATE, so of several chats asking at
-once exactly one becomes the owner and the others must give the PIN.
+and 10 failed PIN entries per voucher in 15 minutes, 20 per web chat client address, and
+500 a window in the whole city (a new web session is a new contact, so the address and
+the city-wide count are what stop a script). The owner of a voucher is recognised by
+the contact and counts nothing. An unclaimed voucher is claimed with one conditional
+UPDATE, so of several chats asking at once exactly one becomes the owner and the others
+must give the PIN.
 
 Actions (params → result keys):
 
@@ -55,14 +56,19 @@ def normalise_code(value: Any) -> str | None:
 
 
 GUESSES_PER_CONTACT = 5
+GUESSES_PER_ADDRESS = 20
 GUESSES_CITY_WIDE = 500
 
 
 def _guess_limits(ctx: ActionContext) -> list[throttle.Limit]:
-    return [
+    limits = [
         throttle.Limit(f"voucher-contact:{ctx.contact_id}", GUESSES_PER_CONTACT),
         throttle.Limit("voucher-global", GUESSES_CITY_WIDE),
     ]
+    address = ctx.extra.get("client_address")  # the web chat's; providers' are no one's
+    if address:
+        limits.append(throttle.Limit(f"voucher-ip:{address}", GUESSES_PER_ADDRESS))
+    return limits
 
 
 def _charge(ctx: ActionContext, limits: list[throttle.Limit], now: datetime) -> None:

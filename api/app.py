@@ -14,6 +14,7 @@ from api.chat_limits import ChatLimits
 from api.errors import ErrorGuard, validation_error
 from api.input_guard import InputGuard
 from api.limits import BodySizeLimit
+from api.openapi import install as install_openapi
 from api.request_log import RequestLog
 from api.routes import (
     analytics,
@@ -78,5 +79,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for module in routers:
         app.include_router(module.router)
+    install_openapi(app)
 
     return app

@@ -226,7 +226,8 @@ class Engine:
             media=inbound.media,
         )
         ctx = ActionContext(
-            session, turn.contact_id, inbound.channel, lang, now_local, self.settings
+            session, turn.contact_id, inbound.channel, lang, now_local, self.settings,
+            {"client_address": inbound.client_address} if inbound.client_address else {},
         )
         state, events = self.dialogue.respond(
             load_state(conversation.state), dialogue_turn, EngineServices(ctx)

@@ -34,14 +34,15 @@ class AnalyticsPublic(BaseModel):
     inbound: int
     outbound: int
     per_day: dict[str, dict[str, int]]
-    top_intents: list[tuple[str, int]]
+    top_intents: list[list[str | int]]  # [intent, count]
     fallback_rate: float
     containment_rate: float
     conversations: int
     handed_to_staff: int
     wait_median_minutes: float | None
     wait_p90_minutes: float | None
-    ratings: dict[str, tuple[float, int]]
+    # Pairs as lists: Schemathesis cannot check the `prefixItems` a tuple's schema has.
+    ratings: dict[str, list[float]]  # team -> [average, count]
 
 
 def _report(db: DbEngine, settings: Settings, days: int) -> Report:

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from api.auth import CommunicationsDep, current_staff
 from api.deps import DbDep, Id, SettingsDep
+from api.errors import ErrorBody
 from bot.broadcasts import compose, reports, sending
 from bot.broadcasts.audience import preview
 from bot.broadcasts.errors import BroadcastError, Conflict, Invalid, NotFound
@@ -29,7 +30,9 @@ from bot.core.db import transaction
 from bot.core.models import utcnow
 from bot.core.subscriptions import districts, topics
 
-router = APIRouter(tags=["broadcasts"])
+router = APIRouter(
+    tags=["broadcasts"], responses={status: {"model": ErrorBody} for status in (400, 409)}
+)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # WhatsApp's limit for images
 

@@ -4,6 +4,8 @@ notifies the citizen. Login: a staff session cookie or HTTP Basic (`api.auth`).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
@@ -12,6 +14,7 @@ from actions.models import CASE_STATUSES
 from actions.registry import ActionError
 from api.auth import StaffDep
 from api.deps import DbDep
+from api.errors import ErrorBody
 from bot.core.db import transaction
 
 router = APIRouter()
@@ -20,7 +23,7 @@ router = APIRouter()
 class StatusChange(BaseModel):
     """The new status and an optional message for the citizen."""
 
-    status: str = Field(description=" / ".join(CASE_STATUSES))
+    status: Literal[CASE_STATUSES]  # type: ignore[valid-type]
     message: str | None = Field(default=None, max_length=2000)
 
 
@@ -28,13 +31,13 @@ class CaseStatusOut(BaseModel):
     """The case after the change."""
 
     reference: str
-    status: str
+    status: Literal[CASE_STATUSES]  # type: ignore[valid-type]
 
 
 @router.post(
     "/api/cases/{reference}/status",
     response_model=CaseStatusOut,
-    responses={401: {}, 404: {}, 422: {}},
+    responses={404: {"model": ErrorBody}},
 )
 def change_status(reference: str, change: StatusChange, db: DbDep, user: StaffDep) -> CaseStatusOut:
     """Set the status, record the event, queue the notification: one transaction."""
@@ -44,6 +47,7 @@ def change_status(reference: str, change: StatusChange, db: DbDep, user: StaffDe
                 session, reference, change.status, change.message, actor=user.username
             )
     except ActionError as err:
-        code = 404 if err.code == "not_found" else 422
-        raise HTTPException(code, {"code": err.code, **err.details}) from None
+        if err.code == "not_found":
+            raise HTTPException(404, "Case not found.") from None
+        raise HTTPException(422, f"The case cannot take this change ({err.code}).") from None
     return CaseStatusOut(reference=case.reference, status=case.status)

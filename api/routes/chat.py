@@ -131,14 +131,17 @@ def post_chat(body: ChatRequest, engine: EngineDep, request: Request) -> ChatRes
         if known:
             raise HTTPException(400, "Send 'text' or 'payload'; the message was empty.")
         body = body.model_copy(update={"payload": "intent:greet"})
-    handled = _handle(engine, session_id, text, body)  # type: ignore[arg-type]
+    ip = _client_ip(request)
+    handled = _handle(engine, session_id, text, body, ip)  # type: ignore[arg-type]
     return ChatResponse(
         session_id=session_id,  # type: ignore[arg-type]
         messages=[ChatMessage(id=r.message_id, **r.reply.model_dump()) for r in handled.replies],
     )
 
 
-@router.get("/api/chat/history", response_model=HistoryResponse)
+@router.get(
+    "/api/chat/history", response_model=HistoryResponse, responses={404: {"model": ErrorBody}}
+)
 def chat_history(db: DbDep, session_id: Annotated[str, Query(max_length=64)]) -> HistoryResponse:
     """The whole transcript of a web session, so a reload keeps the conversation."""
     with Session(db) as session:
@@ -213,19 +216,22 @@ async def _read_client(
                 continue
             text = _clean(body.text)
             if text or body.payload or body.location:
-                await run_in_threadpool(_handle, engine, session_id, text, body)
+                await run_in_threadpool(_handle, engine, session_id, text, body, ip)
                 wake.set()
     except WebSocketDisconnect:
         return
 
 
-def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest) -> Handled:
+def _handle(engine: Engine, session_id: str, text: str, body: ChatRequest, ip: str) -> Handled:
     inbound = InboundMessage(
+        client_address=ip,
         channel=WEB_CHANNEL,
         sender_id=session_id,
         text=text or None,
         payload=body.payload,
-        provider_message_id=body.message_id,
+        # Scoped to the session: a client's id must not match another session's message
+        # (the engine dedupes per channel and would replay that message's replies).
+        provider_message_id=f"{session_id}/{body.message_id}" if body.message_id else None,
         language_hint=body.lang,
         location=Location(**body.location.model_dump()) if body.location else None,
     )

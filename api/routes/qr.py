@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
@@ -20,11 +21,13 @@ from actions import qr
 from actions.models import Boat, BoatBooking
 from actions.secure import same_token
 from api.deps import DbDep, SettingsDep
+from api.errors import ErrorBody
 from bot.core.db import transaction
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 PNG = {"content": {"image/png": {}}}
+UNCONFIGURED = {404: {"model": ErrorBody, "description": "The channel is not configured"}}
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -38,11 +41,11 @@ def _link(payload: str, channel: str, settings: SettingsDep) -> str:
     return links[channel]
 
 
-PayloadQuery = Annotated[str, Query(max_length=64)]
+PayloadQuery = Annotated[str, Query(pattern=qr.PAYLOAD.pattern)]
 ChannelQuery = Annotated[str, Query(pattern="^(web|telegram|whatsapp)$")]
 
 
-@router.get("/qr/link.png", response_class=Response, responses={200: PNG})
+@router.get("/qr/link.png", response_class=Response, responses={200: PNG, **UNCONFIGURED})
 def link_png(
     settings: SettingsDep, payload: PayloadQuery, channel: ChannelQuery = "web"
 ) -> Response:
@@ -51,7 +54,9 @@ def link_png(
 
 
 @router.get(
-    "/qr/link.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}}
+    "/qr/link.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **UNCONFIGURED},
 )
 def link_svg(
     settings: SettingsDep, payload: PayloadQuery, channel: ChannelQuery = "web"
@@ -107,8 +112,13 @@ def ticket_check(
     )
 
 
-@router.get("/qr/poster/{payload}", response_class=HTMLResponse, responses={422: {}})
-def poster(request: Request, payload: str, db: DbDep, settings: SettingsDep) -> HTMLResponse:
+@router.get("/qr/poster/{payload}", response_class=HTMLResponse)
+def poster(
+    request: Request,
+    payload: Annotated[str, PathParam(pattern=qr.PAYLOAD.pattern)],
+    db: DbDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
     """A printable A4 poster with the QR code of every configured channel."""
     try:
         links = qr.deep_links(payload, settings)

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from actions.overview import contact_overview
 from api.auth import StaffDep
 from api.deps import DbDep, EngineDep, Id, SettingsDep
+from api.errors import ErrorBody
 from api.staff_events import event_stream
 from bot.channels.window import window_open
 from bot.core.db import transaction
@@ -47,7 +48,7 @@ from bot.inbox import (
 )
 from bot.staff_tables import Handoff
 
-router = APIRouter(prefix="/api/staff", tags=["staff"])
+router = APIRouter(prefix="/api/staff", tags=["staff"], responses={409: {"model": ErrorBody}})
 WINDOW_CHANNELS = ("twilio", "whatsapp")
 _ERRORS: dict[type[InboxError], int] = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}
 Status = Literal["waiting", "open", "closed"]

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from api.auth import require_role
 from api.deps import EngineDep
+from api.errors import ErrorBody
 from bot.core.db import transaction
 from bot.inbox import Invalid, access_for, set_memberships
 from bot.ratings import TeamRatings, ratings_per_team
@@ -23,7 +24,9 @@ from bot.staff import ROLES, StaffError, StaffUser, add_user, find_user
 from bot.staff_credentials import set_active, set_password
 from bot.staff_tables import TeamMembership
 
-router = APIRouter(prefix="/api/staff", tags=["staff admin"])
+router = APIRouter(
+    prefix="/api/staff", tags=["staff admin"], responses={409: {"model": ErrorBody}}
+)
 AdminDep = Annotated[StaffUser, Depends(require_role("admin"))]
 Role = Literal["staff", "communications", "admin"]
 

@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from api.deps import EngineDep, SettingsDep
+from api.errors import ErrorBody
 from api.reject_log import log_line
 from bot.channels import telegram, twilio, whatsapp
 from bot.channels.status import record_status
@@ -29,7 +30,11 @@ from bot.core.messages import InboundMessage
 from bot.engine import Engine
 from bot.ingest import ingest
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(
+    prefix="/webhooks",
+    tags=["webhooks"],
+    responses={status: {"model": ErrorBody} for status in (400, 403, 413)},
+)
 
 
 async def _json(request: Request) -> dict[str, Any]:

@@ -58,3 +58,5 @@ class InboundMessage(BaseModel):
     media: list[Media] = Field(default_factory=list)
     location: Location | None = None
     received_at: datetime | None = None
+    # The web chat's client address, for guess limits per address (never stored).
+    client_address: str | None = None

@@ -112,7 +112,7 @@ def test_staff_status_api(client, engine, call, new_contact):
     missing = client.post("/api/cases/AH-2027-999999/status", json=body, auth=auth)
     assert missing.status_code == 404
     bad = client.post(f"/api/cases/{ref}/status", json={"status": "lost"}, auth=auth)
-    assert bad.status_code == 422 and bad.json()["detail"]["code"] == "unknown_status"
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("body.status: Input should")
     with transaction(engine) as session:
         rows = session.exec(select(Outbox).where(Outbox.contact_id == owner)).all()
         assert [r.body["kind"] for r in rows] == ["status"]

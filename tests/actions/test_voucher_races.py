@@ -1,6 +1,7 @@
-"""Concurrent attacks on one voucher, each chat in its own thread and transaction (on
-PostgreSQL: its own connection and row locks): wrong PINs all at once, and several new
-chats claiming the same unclaimed voucher at once."""
+"""Attacks on vouchers from many chats: wrong PINs all at once, several new chats
+claiming the same unclaimed voucher at once (each chat in its own thread and
+transaction; on PostgreSQL its own connection and row locks), and code guesses from one
+web address with a new chat per guess."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from actions.registry import ActionError
-from actions.vouchers import PIN_FAILURES_PER_VOUCHER
+from actions.registry import ActionContext, ActionError, run_action
+from actions.vouchers import GUESSES_PER_ADDRESS, PIN_FAILURES_PER_VOUCHER
+from bot.core.db import transaction
+from tests.actions.conftest import NOW
 
 CODE = "AHS-DEMO-0002"
 
@@ -62,3 +65,26 @@ def test_new_chats_asking_at_once_make_one_owner_and_the_rest_need_the_pin(
         at_once([lambda c=c: call("vouchers.balance", c, code=CODE) for c in chats])
     )
     assert results == {"claimed": 1, "pin_required": 7}, results
+
+
+def test_code_guesses_from_one_web_address_are_limited_across_new_chats(
+    engine, demo, settings, new_contact
+) -> None:
+    """A script opening a new chat per guess (one request each) meets the per-address limit."""
+
+    def guess(n: int) -> str:
+        with transaction(engine) as session:
+            ctx = ActionContext(
+                session, new_contact(), "web", "de", NOW, settings,
+                {"client_address": "203.0.113.7"},
+            )
+            try:
+                run_action("vouchers.balance", ctx, {"code": f"AHS-XXXX-{n:04d}"})
+            except ActionError as exc:
+                session.commit()
+                return exc.code
+        return "shown"
+
+    codes = [guess(n) for n in range(GUESSES_PER_ADDRESS + 2)]
+    assert codes[:GUESSES_PER_ADDRESS] == ["unknown_code"] * GUESSES_PER_ADDRESS
+    assert set(codes[GUESSES_PER_ADDRESS:]) == {"too_many_attempts"}

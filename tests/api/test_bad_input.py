@@ -144,3 +144,17 @@ def test_websocket_frames_with_bad_text_get_an_error_frame(client: TestClient) -
         assert "NUL" in ws.receive_json()["error"]
         ws.send_text('{"text": "\\ud800"}')
         assert "surrogates" in ws.receive_json()["error"]
+
+
+def test_a_message_id_of_another_session_is_not_a_500_or_a_replay(client: TestClient) -> None:
+    """Found by Schemathesis: web message ids were deduped per channel, so a second chat
+    reusing one crashed (IntegrityError) or got the first chat's stored replies."""
+    first = client.post("/api/chat", json={"text": "Hilfe", "message_id": "m-1"})
+    second = client.post("/api/chat", json={"text": "Danke", "message_id": "m-1"})
+    assert first.status_code == second.status_code == 200
+    assert first.json()["session_id"] != second.json()["session_id"]
+    assert first.json()["messages"] != second.json()["messages"]
+    again = client.post("/api/chat", json={"message_id": "", "text": "Danke"})
+    assert again.status_code == 200
+    same = {"session_id": first.json()["session_id"], "text": "Hilfe", "message_id": "m-1"}
+    assert client.post("/api/chat", json=same).json()["messages"] == first.json()["messages"]

@@ -5,6 +5,7 @@ CSRF from another origin, and the generated SECRET_KEY."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -225,3 +226,20 @@ def test_old_counters_and_sessions_are_pruned(app: App) -> None:
         assert prune(session, later) == 3  # address, name, city-wide
         assert prune_sessions(session, later) == 1
     assert app.client.get("/api/staff/me").status_code == 401
+
+
+def test_every_cookie_authenticated_change_needs_the_csrf_token(app: App) -> None:
+    """Each state-changing route of the OpenAPI document behind a login (staff, admin,
+    broadcasts, cases, privacy review, …) refuses the session cookie without the token."""
+    paths = app.client.get("/openapi.json").json()["paths"]
+    assert login(app.client, "clerk-password-1") == 303
+    checked = []
+    for path, operations in paths.items():
+        if not path.startswith(("/api/staff", "/api/broadcasts", "/api/cases")):
+            continue
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for method in set(operations) & {"post", "put", "patch", "delete"}:
+            res = app.client.request(method.upper(), url, json={})
+            assert res.status_code == 403 and "CSRF" in res.json()["detail"], (method, url)
+            checked.append(f"{method} {path}")
+    assert len(checked) >= 20, checked
