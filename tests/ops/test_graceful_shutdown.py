@@ -145,7 +145,7 @@ def test_sigterm_to_serve_finishes_requests_in_flight(db_url: str, fake_telegram
             ).all()
     finally:
         db.dispose()
-    assert {m.provider_message_id for m in inbound} >= {"held-1"}
+    assert any((m.provider_message_id or "").endswith("held-1") for m in inbound)
     assert len(inbound) == 2  # the web chat's and the Telegram message, each once
     if db_url.startswith("sqlite"):
         assert outbox and {r.status for r in outbox} == {"sent"}
