@@ -23,7 +23,8 @@ a warm-up minute or a tenth of the run) and at the end, the oldest open outbox r
 seen (sampled every second), and, after the load stops and the outbox drains: inbound
 messages lost (accepted with 2xx but not in the transcript), outbox rows never sent,
 and sends the providers accepted more than once for a row (accepted sends minus rows
-marked sent). The thresholds of issue 14: no error response, memory growth ≤ 5 %,
+marked sent; a reply sent in several parts would count here too, the soak's texts get
+one-part replies). The thresholds of issue 14: no error response, memory growth ≤ 5 %,
 outbox never older than 5 s, nothing lost.
 """
 

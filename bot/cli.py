@@ -46,6 +46,8 @@ def serve(
     migrate: bool = typer.Option(True, help="Apply database migrations first."),
 ) -> None:
     """Serve the API, web chat and webhooks (stops cleanly on Ctrl-C or SIGTERM)."""
+    import signal
+
     import uvicorn
 
     from api.app import create_app
@@ -60,18 +62,28 @@ def serve(
     if settings.is_sqlite:  # SQLite: in-process dispatcher and jobs; PostgreSQL: `stadtbot worker`
         background = _Background(application.state.engine.db, settings)
         application.state.dispatcher = background.dispatcher
-    uvicorn.run(
-        application,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # ours (configure_logging): JSON lines, no client addresses
-        **proxy_options(settings),
-        access_log=False,  # api/request_log.py writes the access lines
-        timeout_graceful_shutdown=10,
-    )
-    if background is not None:
-        background.stop()
+    # uvicorn drains on SIGTERM, then restores this handler and raises the signal again:
+    # the SystemExit lands here, so the in-process dispatcher still records its sends.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    try:
+        uvicorn.run(
+            application,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+            log_config=None,  # ours (configure_logging): JSON lines, no client addresses
+            **proxy_options(settings),
+            access_log=False,  # api/request_log.py writes the access lines
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    """SIGTERM outside uvicorn's own handler (start-up, or re-raised after draining)."""
+    raise SystemExit(0)
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:

@@ -95,11 +95,13 @@ def listening(port: int) -> bool:
     return True
 
 
-def test_sigterm_to_serve_finishes_requests_in_flight(pg_url: str, fake_telegram) -> None:
-    _, telegram_url = fake_telegram
+def test_sigterm_to_serve_finishes_requests_in_flight(db_url: str, fake_telegram) -> None:
+    """On PostgreSQL the reply waits in the outbox for `stadtbot worker`; on SQLite the
+    in-process dispatcher sends it before the process exits."""
+    recorder, telegram_url = fake_telegram
     port = free_port()
     serve = start(["serve"], {
-        "DATABASE_URL": pg_url, "PORT": str(port), "HOST": "127.0.0.1",
+        "DATABASE_URL": db_url, "PORT": str(port), "HOST": "127.0.0.1",
         "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "TELEGRAM_API_BASE_URL": telegram_url, "PRIVACY_NOTICE": "false",
     })
@@ -120,17 +122,16 @@ def test_sigterm_to_serve_finishes_requests_in_flight(pg_url: str, fake_telegram
         while listening(port) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not listening(port), "serve still accepts connections after SIGTERM"
+        recorder.delay = 1.5  # SQLite: the reply's send is still out when uvicorn is done
         chat_status, chat_body = chat.finish()
         hook_status, hook_body = webhook.finish()
-        # uvicorn re-raises the signal once it has drained; systemd counts a SIGTERM
-        # death after KillSignal=SIGTERM as a clean stop.
-        assert stopped(serve) in (0, -signal.SIGTERM)
+        assert stopped(serve) == 0
     finally:
         if serve.poll() is None:
             serve.kill()
     assert chat_status == 200 and chat_body["messages"], chat_body
     assert hook_status == 200 and hook_body == {"ok": True}
-    db = make_engine(pg_url)
+    db = make_engine(db_url)
     try:
         with Session(db) as session:
             by_user = {
@@ -144,9 +145,13 @@ def test_sigterm_to_serve_finishes_requests_in_flight(pg_url: str, fake_telegram
             ).all()
     finally:
         db.dispose()
-    assert {m.provider_message_id for m in inbound} >= {"held-1"}
+    assert any((m.provider_message_id or "").endswith("held-1") for m in inbound)
     assert len(inbound) == 2  # the web chat's and the Telegram message, each once
-    assert outbox and {r.status for r in outbox} == {"pending"}  # committed for the worker
+    if db_url.startswith("sqlite"):
+        assert outbox and {r.status for r in outbox} == {"sent"}
+        assert len([m for m in recorder.sent if m["method"] == "sendMessage"]) == len(outbox)
+    else:
+        assert outbox and {r.status for r in outbox} == {"pending"}  # committed for the worker
 
 
 # --- worker ------------------------------------------------------------------------
