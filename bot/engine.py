@@ -268,6 +268,8 @@ class Engine:
         lang = lang or self.settings.default_language
         if payload and not payload.startswith(KNOWLEDGE_PAYLOAD):
             return None
+        if not payload and not self.dialogue.may_use_knowledge(text, parse):
+            return None
         writer = None
         if self.assistant is not None and deadline is not None:
             writer = partial(self.assistant.write_answer, deadline=deadline)

@@ -216,6 +216,15 @@ class Dialogue:
             run.reprompt()
         return run.events
 
+    def may_use_knowledge(self, text: str, parse: dict[str, Any]) -> bool:
+        """Whether the city's pages could answer this typed message: only an unsure one
+        or a question can be (see `respond` and `_knowledge_fits_better`). The engine
+        asks before it searches, so a confident "danke" or a slot answer costs no search."""
+        intent = parse.get("intent") or {}
+        name = intent.get("name") or "out_of_scope"
+        unsure = name == "out_of_scope" or float(intent.get("confidence") or 0.0) < self.threshold
+        return unsure or "?" in text
+
     def _knowledge_fits_better(self, turn: Turn, intent: str) -> bool:
         """A question the intent's flow cannot place: its flow would ask which of its
         options is meant ("Für welche Einrichtung?") as the message names none, and the
