@@ -21,8 +21,9 @@ import math
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from api.errors import send_detail
 from api.reject_log import log_rejected
 from bot.core.db import MAX_DB_INT
@@ -145,16 +146,10 @@ def _body_check(headers: dict[bytes, bytes]) -> Any:
     return None
 
 
-class InputGuard:
+class InputGuard(HttpMiddleware):
     """Pure ASGI middleware: checks target and body, then replays the body to the app."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             check_target(scope)
         except BadInput as exc:

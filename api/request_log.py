@@ -13,8 +13,9 @@ import re
 import time
 import uuid
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from bot.core.logs import request_id
 from bot.core.metrics import REQUEST_SECONDS
 
@@ -22,16 +23,10 @@ log = logging.getLogger("stadtbot.access")
 _TOKEN = re.compile(rb"[A-Za-z0-9._-]{8,64}")
 
 
-class RequestLog:
+class RequestLog(HttpMiddleware):
     """Sets `bot.core.logs.request_id` for the request and logs one line at its end."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"")
         rid = given.decode() if _TOKEN.fullmatch(given) else uuid.uuid4().hex
         token = request_id.set(rid)
