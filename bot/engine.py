@@ -47,7 +47,7 @@ from bot.persistence import (
 )
 from bot.ratings import rating_turn
 from bot.teams import Teams, get_teams
-from flows.dialogue import KNOWLEDGE_PAYLOAD, Dialogue
+from flows.dialogue import KNOWLEDGE_PAYLOAD, Dialogue, is_stop_message, stop_events
 from flows.events import (
     ConsentChanged,
     Event,
@@ -204,8 +204,11 @@ class Engine:
             )
             conversation.mode = side.mode
             if not side.to_bot:
+                side_events = list(side.events)
+                if is_stop_message(text, inbound.payload):  # STOP holds with staff too
+                    side_events += stop_events(lang)
                 replies = self._apply(
-                    session, sql, turn, incoming_id, incoming_data, side.events,
+                    session, sql, turn, incoming_id, incoming_data, side_events,
                     load_state(conversation.state), now_local,
                 )
                 return Handled(turn.contact_id, turn.conversation_id, replies)

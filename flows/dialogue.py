@@ -270,13 +270,8 @@ class Dialogue:
         state["flows"] = []
         state["misunderstood"] = 0
         state.pop("awaiting", None)
-        text = t("subscriptions.stopped", lang)
-        again = Button(title=t("subscriptions.subscribe_again", lang), payload="flow:subscribe")
-        return state, [
-            ConsentChanged(broadcasts=False, topic="all", wording=text, source="stop"),
-            *events,
-            ReplySent(Reply(text=text, buttons=[again])),
-        ]
+        consent, confirmation = stop_events(lang)
+        return state, [consent, *events, confirmation]
 
     def _typed_start(self, turn: Turn) -> tuple[str, dict[str, Any]] | None:
         """A WhatsApp deep link arrives as text: a message that is exactly a start payload."""
@@ -451,10 +446,25 @@ def _small_talk(turn: Turn, threshold: float) -> bool:
 
 
 def _is_stop(turn: Turn) -> bool:
+    return is_stop_message(turn.text, turn.payload)
+
+
+def is_stop_message(text: str, payload: str | None) -> bool:
     """The whole message (or a tapped payload) is a STOP word in any language."""
-    if turn.payload:
-        return turn.payload.lower() == "stop"
-    return bool(turn.text) and is_word(turn.text, "stop")
+    if payload:
+        return payload.lower() == "stop"
+    return bool(text) and is_word(text, "stop")
+
+
+def stop_events(lang: str) -> tuple[ConsentChanged, ReplySent]:
+    """STOP's effect wherever the chat is (with the bot, with staff, being rated): every
+    subscription ends, and the citizen is told so, with a way back."""
+    text = t("subscriptions.stopped", lang)
+    again = Button(title=t("subscriptions.subscribe_again", lang), payload="flow:subscribe")
+    return (
+        ConsentChanged(broadcasts=False, topic="all", wording=text, source="stop"),
+        ReplySent(Reply(text=text, buttons=[again])),
+    )
 
 
 def _start_command(turn: Turn) -> Turn:
