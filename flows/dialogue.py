@@ -173,7 +173,7 @@ class Dialogue:
         if follow_up is not None:
             state["misunderstood"] = 0
             return state, events + self._run(state, turn, services, lang, "start", *follow_up)
-        unsure = intent == "out_of_scope" or turn.confidence < self.threshold
+        unsure = _unsure(intent, turn.confidence, self.threshold)
         if not chosen and unsure and turn.knowledge is not None:
             state["misunderstood"] = 0  # answered from the city's pages, with the source
             events.append(ReplySent(turn.knowledge))
@@ -221,9 +221,8 @@ class Dialogue:
         or a question can be (see `respond` and `_knowledge_fits_better`). The engine
         asks before it searches, so a confident "danke" or a slot answer costs no search."""
         intent = parse.get("intent") or {}
-        name = intent.get("name") or "out_of_scope"
-        unsure = name == "out_of_scope" or float(intent.get("confidence") or 0.0) < self.threshold
-        return unsure or "?" in text
+        name = str(intent.get("name") or "out_of_scope")
+        return _unsure(name, float(intent.get("confidence") or 0.0), self.threshold) or "?" in text
 
     def _knowledge_fits_better(self, turn: Turn, intent: str) -> bool:
         """A question the intent's flow cannot place: its flow would ask which of its
@@ -443,6 +442,11 @@ def _small_talk(turn: Turn, threshold: float) -> bool:
     if turn.text and not re.search(r"[^\W_]", turn.text):  # emoji only, not "??"
         return any(unicodedata.category(ch) == "So" for ch in turn.text)
     return turn.intent == "out_of_scope" and turn.confidence >= SMALL_TALK_CONFIDENCE
+
+
+def _unsure(intent: str, confidence: float, threshold: float) -> bool:
+    """Not understood well enough to act on: out of scope, or below the threshold."""
+    return intent == "out_of_scope" or confidence < threshold
 
 
 def _is_stop(turn: Turn) -> bool:

@@ -70,10 +70,14 @@ class RunBase:
         self.events.append(ActionCalled(name, params, result=result))
         return result
 
+    def remembered(self, name: str) -> dict[str, Any]:
+        """The slots flow `name` takes from earlier flows (a voucher code given before)."""
+        memory = self.state.get("memory") or {}
+        return {k: memory[k] for k in self.flows[name].remember if k in memory}
+
     def new_frame(self, name: str, preset: dict[str, Any] | None = None) -> Frame:
         """A fresh frame; remembered slots (a voucher code given earlier) are filled in."""
-        memory = self.state.get("memory") or {}
-        slots = {k: memory[k] for k in self.flows[name].remember if k in memory}
+        slots = self.remembered(name)
         return {
             "flow": name,
             "step": 0,

@@ -76,7 +76,7 @@ class FlowRun(StepsMixin, FillingMixin, ScopeMixin):
             if top is frame:
                 rest = {n: v for n, v in frame["slots"].items() if n not in said}
             else:  # switched (apply_service → the service's flow): all it was given is new
-                rest = self.new_frame(top["flow"])["slots"]
+                rest = self.remembered(top["flow"])
             self.acknowledge(top, self.flow_of(top), rest, mark)
 
     def handle(self) -> bool:

@@ -67,3 +67,27 @@ def test_web_chat_shows_it_on_the_page_not_as_a_message(sqlite_url, settings_for
             page = client.get(f"/privacy?lang={lang}")
             assert page.status_code == 200 and words in page.text and "90" in page.text
         assert client.get("/privacy?lang=xx").status_code == 422
+
+
+def test_concurrent_first_messages_get_one_notice_on_postgres(pg_url: str, settings_for) -> None:
+    """Two first messages from one sender at once (a double tap, two webhook deliveries
+    of different messages): the conversation lock serialises them, the notice goes once."""
+    import threading
+
+    settings = settings_for(pg_url, privacy_notice=True, public_base_url="http://bot.example")
+    engine = keyword_engine(settings)
+    barrier = threading.Barrier(4)
+
+    def first(mid: str) -> None:
+        barrier.wait()
+        engine.handle(inbound("telegram", "racer", "Hallo", mid))
+
+    threads = [threading.Thread(target=first, args=(f"r{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(engine.db) as session:
+        texts = [row.body.get("text", "") for row in session.exec(select(Outbox)).all()]
+    assert sum("/privacy" in body for body in texts) == 1
+    assert len(texts) == 5  # one notice and four answers
