@@ -25,7 +25,6 @@ from bot.broadcasts.consent import apply_consent
 from bot.core.db import transaction
 from bot.core.fallbacks import record_fallback
 from bot.core.fastsql import Driver
-from bot.core.i18n import t
 from bot.core.messages import InboundMessage, Reply
 from bot.core.models import utcnow
 from bot.core.outbox import enqueue
@@ -46,6 +45,7 @@ from bot.persistence import (
     set_message_data,
 )
 from bot.ratings import rating_turn
+from bot.retention import retention_text
 from bot.teams import Teams, get_teams
 from flows.dialogue import KNOWLEDGE_PAYLOAD, Dialogue, is_stop_message, stop_events
 from flows.events import (
@@ -86,7 +86,7 @@ NOTICE_BY_MESSAGE = frozenset({"telegram", "twilio", "whatsapp"})
 def privacy_notice(settings: Settings, lang: str) -> Reply:
     """What is stored, for how long, and where to read more (GDPR Art. 13), said once."""
     url = settings.privacy_notice_url or f"{settings.public_base_url.rstrip('/')}/privacy"
-    return Reply(text=t("privacy.notice", lang, days=settings.retention_days, url=url))
+    return Reply(text=retention_text("privacy.notice", lang, settings, url=url))
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,21 @@ from sqlmodel import Session
 
 from bot.channels.models import ProviderStatusEvent
 from bot.core.fallbacks import NluFallback
+from bot.core.i18n import t
 from bot.core.models import Conversation, Message, Outbox
 from bot.core.settings import Settings
 
 BATCH = 5000
 # Outbox rows still to be sent are never deleted with their transcript line.
 UNSENT = ("pending", "sending")
+
+
+def retention_text(key: str, lang: str, settings: Settings, **params: object) -> str:
+    """The text `key` as it fits the policy: with `RETENTION_DAYS` = 0 nothing is deleted
+    automatically, so the notice must not promise a number of days (the `_kept` text)."""
+    if settings.retention_days <= 0:
+        return t(f"{key}_kept", lang, **params)
+    return t(key, lang, days=settings.retention_days, **params)
 
 
 def delete_expired(session: Session, now: datetime, settings: Settings) -> int:

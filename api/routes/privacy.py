@@ -25,6 +25,7 @@ from bot.core.i18n import t
 from bot.core.models import utcnow
 from bot.inbox import InboxError, access_for
 from bot.privacy import export_contact
+from bot.retention import retention_text
 from bot.staff_privacy import staff_erase, staff_export
 
 router = APIRouter(tags=["privacy"])
@@ -39,8 +40,12 @@ def privacy_page(
     request: Request, settings: SettingsDep, lang: Literal["de", "en", "nl"] = "de"
 ) -> HTMLResponse:
     """The notice the first message links to: what is stored, why, how long, who sees it."""
-    days = settings.retention_days
-    parts = [t(f"privacy.page.{part}", lang, days=days) for part in NOTICE_PARTS]
+    parts = [
+        retention_text(f"privacy.page.{part}", lang, settings)
+        if part == "how_long"
+        else t(f"privacy.page.{part}", lang)
+        for part in NOTICE_PARTS
+    ]
     context = {"title": t("privacy.page.title", lang), "parts": parts, "lang": lang}
     return templates.TemplateResponse(request, "privacy.html", context)
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.app import create_app
+from bot.core.i18n import t
 from bot.core.messages import InboundMessage
 from bot.core.models import Outbox
 from tests.support import keyword_engine
@@ -67,6 +68,25 @@ def test_web_chat_shows_it_on_the_page_not_as_a_message(sqlite_url, settings_for
             page = client.get(f"/privacy?lang={lang}")
             assert page.status_code == 200 and words in page.text and "90" in page.text
         assert client.get("/privacy?lang=xx").status_code == 422
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "nl"])
+def test_with_no_retention_period_no_number_of_days_is_promised(
+    sqlite_url, settings_for, lang: str
+) -> None:
+    """RETENTION_DAYS=0 keeps transcripts until the citizen asks: notice and page say so."""
+    settings = settings_for(sqlite_url, privacy_notice=True, retention_days=0)
+    engine = keyword_engine(settings)
+    first = engine.handle(
+        inbound("telegram", "k", "Hallo", "k1").model_copy(update={"language_hint": lang})
+    )
+    notice = first.replies[0].reply.text
+    assert notice.startswith(NOTICE_START[lang]) and "/privacy" in notice
+    assert not any(ch.isdigit() for ch in notice.split("http")[0]), notice
+    with TestClient(create_app(settings, engine)) as client:
+        page = client.get(f"/privacy?lang={lang}").text
+    assert t("privacy.page.how_long_kept", lang) in page
+    assert t("privacy.page.how_long", lang, days=0) not in page
 
 
 def test_concurrent_first_messages_get_one_notice_on_postgres(pg_url: str, settings_for) -> None:
