@@ -34,6 +34,7 @@ from api.routes import (
     webhooks,
 )
 from api.security_headers import SecurityHeaders
+from api.turns import TurnRunner
 from bot.core.keystore import stored_secret
 from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.turns.close()
         engine.db.dispose()
 
     app = FastAPI(
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.chat_limits = ChatLimits(settings)
+    app.state.turns = TurnRunner(engine)
     # Outermost last: RequestLog > SecurityHeaders > ErrorGuard > BodySizeLimit >
     # InputGuard > routes.
     app.add_middleware(InputGuard)

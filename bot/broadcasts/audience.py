@@ -49,20 +49,20 @@ def audience(target: Target, default_language: str) -> Select[Any]:
                 Subscription.district.in_(target.districts),  # type: ignore[union-attr]
             )
         )
-    if target.channels:
-        where.append(Contact.channel.in_(target.channels))  # type: ignore[attr-defined]
-    return (
-        select(
-            Contact.id.label("contact_id"),  # type: ignore[union-attr]
-            Contact.channel.label("channel"),  # type: ignore[attr-defined]
-            language.label("language"),
-        )
-        .where(
-            Contact.id.in_(  # type: ignore[union-attr]
-                select(Subscription.contact_id).where(and_(*where))
-            )
+    # The channel filter belongs to the outer query: inside the subquery it would
+    # correlate it with every contact (a subplan per contact, quadratic in subscribers).
+    query = select(
+        Contact.id.label("contact_id"),  # type: ignore[union-attr]
+        Contact.channel.label("channel"),  # type: ignore[attr-defined]
+        language.label("language"),
+    ).where(
+        Contact.id.in_(  # type: ignore[union-attr]
+            select(Subscription.contact_id).where(and_(*where))
         )
     )
+    if target.channels:
+        query = query.where(Contact.channel.in_(target.channels))  # type: ignore[attr-defined]
+    return query
 
 
 def preview(session: Session, target: Target, settings: Settings) -> dict[str, Any]:
