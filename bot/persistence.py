@@ -3,8 +3,9 @@
 `lock_turn` finds (or, for a new sender, creates) the contact and its conversation and
 locks the conversation row (PostgreSQL `FOR UPDATE`; on SQLite `BEGIN IMMEDIATE` already
 serialises writers), and finds an earlier delivery of the same provider message (dedupe).
-`record_inbound` writes the citizen's transcript line, `save_turn` the contact's and the
-conversation's new state, `replies_to` reads back what an earlier delivery answered.
+`record_inbound` writes the citizen's transcript line, `save_turn` its events and the
+contact's and the conversation's new state, `replies_to` reads back what an earlier
+delivery answered.
 Everything runs in the caller's transaction. These statements run for every message,
 so they are hand-written and go straight to the driver (`bot.core.fastsql`); the turn
 holds its contact and conversation as plain values (`TurnContact`, `TurnConversation`),
@@ -162,35 +163,31 @@ def record_inbound(
     return incoming_id
 
 
-def set_message_data(sql: Driver, message_id: int, data: dict[str, Any]) -> None:
-    """Replace a transcript line's data (the inbound line gets the turn's events)."""
-    sql.execute(_SET_MESSAGE_DATA, {"id": message_id, "data": sql.json(data)})
-
-
-def save_turn(sql: Driver, turn: Locked) -> None:
-    """Write the locked contact's and conversation's turn fields (one UPDATE each)."""
+def save_turn(sql: Driver, turn: Locked, incoming_id: int, data: dict[str, Any]) -> None:
+    """Write the turn's results: the inbound line's data (its events), the locked
+    contact's and the conversation's fields. One statement on PostgreSQL, where each
+    is a round trip to the server; three UPDATEs on SQLite."""
     contact, conversation = turn.contact, turn.conversation
-    sql.execute(
-        _UPDATE_CONTACT,
-        {
-            "id": contact.id,
-            "last_inbound_at": sql.time(contact.last_inbound_at),
-            "name": contact.name,
-            "language": contact.language,
-            "language_locked": contact.language_locked,
-        },
-    )
-    sql.execute(
-        _UPDATE_CONVERSATION,
-        {
-            "id": conversation.id,
-            "mode": conversation.mode,
-            "state": sql.json(conversation.state),
-            "message_count": conversation.message_count,
-            "last_inbound_at": sql.time(conversation.last_inbound_at),
-            "updated_at": sql.time(conversation.updated_at),
-        },
-    )
+    params = {
+        "message_id": incoming_id,
+        "data": sql.json(data),
+        "contact_id": contact.id,
+        "contact_last_inbound_at": sql.time(contact.last_inbound_at),
+        "name": contact.name,
+        "language": contact.language,
+        "language_locked": contact.language_locked,
+        "conversation_id": conversation.id,
+        "mode": conversation.mode,
+        "state": sql.json(conversation.state),
+        "message_count": conversation.message_count,
+        "last_inbound_at": sql.time(conversation.last_inbound_at),
+        "updated_at": sql.time(conversation.updated_at),
+    }
+    if sql.postgres:
+        sql.execute(_SAVE_TURN_POSTGRES, params)
+        return
+    for statement in (_SET_MESSAGE_DATA, _UPDATE_CONTACT, _UPDATE_CONVERSATION):
+        sql.execute(statement, params)
 
 
 # On SQLite (BEGIN IMMEDIATE: nothing commits while we wait) dedupe and the held check
@@ -221,16 +218,24 @@ _INSERT_CONVERSATION = Sql(
     " SELECT id, 'bot', :state, 0, :now FROM contact"
     " WHERE channel = :channel AND channel_user_id = :sender ON CONFLICT DO NOTHING"
 )
-_SET_MESSAGE_DATA = Sql("UPDATE message SET data = :data WHERE id = :id")
 _RELEASE_HELD = Sql(
     "UPDATE outbox SET status = 'pending', next_attempt_at = :now, last_error = NULL"
     " WHERE contact_id = :contact_id AND status = 'held' AND created_at >= :since"
 )
-_UPDATE_CONTACT = Sql(
-    "UPDATE contact SET last_inbound_at = :last_inbound_at, name = :name,"
-    " language = :language, language_locked = :language_locked WHERE id = :id"
+_SET_MESSAGE_DATA_TEXT = "UPDATE message SET data = :data WHERE id = :message_id"
+_UPDATE_CONTACT_TEXT = (
+    "UPDATE contact SET last_inbound_at = :contact_last_inbound_at, name = :name,"
+    " language = :language, language_locked = :language_locked WHERE id = :contact_id"
 )
-_UPDATE_CONVERSATION = Sql(
+_UPDATE_CONVERSATION_TEXT = (
     "UPDATE conversation SET mode = :mode, state = :state, message_count = :message_count,"
-    " last_inbound_at = :last_inbound_at, updated_at = :updated_at WHERE id = :id"
+    " last_inbound_at = :last_inbound_at, updated_at = :updated_at WHERE id = :conversation_id"
+)
+_SET_MESSAGE_DATA = Sql(_SET_MESSAGE_DATA_TEXT)
+_UPDATE_CONTACT = Sql(_UPDATE_CONTACT_TEXT)
+_UPDATE_CONVERSATION = Sql(_UPDATE_CONVERSATION_TEXT)
+# PostgreSQL runs data-modifying CTEs of one statement together, each on its own row.
+_SAVE_TURN_POSTGRES = Sql(
+    f"WITH m AS ({_SET_MESSAGE_DATA_TEXT}), c AS ({_UPDATE_CONTACT_TEXT})"
+    f" {_UPDATE_CONVERSATION_TEXT}"
 )

@@ -61,23 +61,23 @@ def enqueue(
     sql = Driver(session)
     body = reply.model_dump(exclude_none=True)
     now = utcnow()
-    message_id = insert_message(
-        sql, conversation_id=conversation_id, direction="out", channel=contact.channel,
-        text=reply.text, data={"reply": body, "kind": kind}, reply_to_id=reply_to_id,
-        author=author, created_at=now,
-    )
     pulled = contact.channel in PULL_CHANNELS
     stamp = sql.time(now)
-    sql.execute(
-        _OUTBOX_INSERT,
-        {
-            "message_id": message_id, "contact_id": contact.id, "channel": contact.channel,
-            "recipient": contact.channel_user_id, "body": sql.json({**body, "kind": kind}),
-            "status": "sent" if pulled else "pending", "now": stamp,
-            "sent_at": stamp if pulled else None,
-        },
-    )
-    return message_id
+    params = {
+        **_message_params(
+            sql, conversation_id=conversation_id, direction="out", channel=contact.channel,
+            text=reply.text, data={"reply": body, "kind": kind}, reply_to_id=reply_to_id,
+            author=author, created_at=now,
+        ),
+        "contact_id": contact.id, "recipient": contact.channel_user_id,
+        "body": sql.json({**body, "kind": kind}), "status": "sent" if pulled else "pending",
+        "now": stamp, "sent_at": stamp if pulled else None,
+    }
+    if sql.postgres:  # both rows in one statement: one round trip to the server
+        return sql.insert(_REPLY_INSERT_POSTGRES, params)
+    params["message_id"] = sql.insert(_MESSAGE_INSERT, params)
+    sql.execute(_OUTBOX_INSERT, params)
+    return int(params["message_id"])
 
 
 def insert_message(
@@ -97,13 +97,34 @@ def insert_message(
     """Insert one transcript line; returns its id."""
     return sql.insert(
         _MESSAGE_INSERT,
-        {
-            "conversation_id": conversation_id, "direction": direction, "channel": channel,
-            "provider_message_id": provider_message_id, "text": text, "payload": payload,
-            "data": sql.json(data), "reply_to_id": reply_to_id, "author": author,
-            "created_at": sql.time(created_at or utcnow()),
-        },
+        _message_params(
+            sql, conversation_id=conversation_id, direction=direction, channel=channel,
+            data=data, text=text, payload=payload, provider_message_id=provider_message_id,
+            reply_to_id=reply_to_id, author=author, created_at=created_at,
+        ),
     )
+
+
+def _message_params(
+    sql: Driver,
+    *,
+    conversation_id: int,
+    direction: str,
+    channel: str,
+    data: dict[str, Any],
+    text: str | None = None,
+    payload: str | None = None,
+    provider_message_id: str | None = None,
+    reply_to_id: int | None = None,
+    author: str = "bot",
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id, "direction": direction, "channel": channel,
+        "provider_message_id": provider_message_id, "text": text, "payload": payload,
+        "data": sql.json(data), "reply_to_id": reply_to_id, "author": author,
+        "created_at": sql.time(created_at or utcnow()),
+    }
 
 
 def _conversation_id(session: Session, contact_id: int) -> int:
@@ -121,15 +142,23 @@ def _conversation_id(session: Session, contact_id: int) -> int:
     return conversation.id
 
 
-_MESSAGE_INSERT = Sql(
+_MESSAGE_COLUMNS = (
     "INSERT INTO message (conversation_id, direction, channel, provider_message_id, text,"
     " payload, data, reply_to_id, author, created_at) VALUES (:conversation_id, :direction,"
     " :channel, :provider_message_id, :text, :payload, :data, :reply_to_id, :author,"
-    " :created_at)",
-    returning_id=True,
+    " :created_at)"
+)
+_MESSAGE_INSERT = Sql(_MESSAGE_COLUMNS, returning_id=True)
+_OUTBOX_COLUMNS = (
+    "INSERT INTO outbox (message_id, contact_id, channel, recipient, body, status, attempts,"
+    " next_attempt_at, created_at, sent_at)"
 )
 _OUTBOX_INSERT = Sql(
-    "INSERT INTO outbox (message_id, contact_id, channel, recipient, body, status, attempts,"
-    " next_attempt_at, created_at, sent_at) VALUES (:message_id, :contact_id, :channel,"
-    " :recipient, :body, :status, 0, :now, :now, :sent_at)"
+    f"{_OUTBOX_COLUMNS} VALUES (:message_id, :contact_id, :channel, :recipient, :body,"
+    " :status, 0, :now, :now, :sent_at)"
+)
+_REPLY_INSERT_POSTGRES = Sql(
+    f"WITH m AS ({_MESSAGE_COLUMNS} RETURNING id) {_OUTBOX_COLUMNS}"
+    " SELECT m.id, :contact_id, :channel, :recipient, :body, :status, 0, :now, :now,"
+    " :sent_at FROM m RETURNING message_id"
 )
