@@ -38,6 +38,7 @@ from bot.transcript import (
     message_view,
     messages_after,
     web_conversation_id,
+    web_session_known,
 )
 
 router = APIRouter(tags=["web chat"])
@@ -129,7 +130,7 @@ async def post_chat(body: ChatRequest, request: Request) -> Response:
 
 def _post(engine: Engine, limits: ChatLimits, ip: str, body: ChatRequest) -> ChatResponse:
     """The blocking part of `POST /api/chat`: session lookup, limits, the turn."""
-    known = body.session_id is not None and _known(engine, body.session_id)
+    known = body.session_id is not None and web_session_known(engine.db, body.session_id)
     session_id = body.session_id if known else secrets.token_urlsafe(24)
     wait = limits.message(ip, session_id if known else None)
     if wait is not None:
@@ -276,10 +277,6 @@ def _language(engine: Engine, session_id: str | None, hint: str | None) -> str:
         if known:
             return known
     return hint or engine.settings.default_language
-
-
-def _known(engine: Engine, session_id: str) -> bool:
-    return _conversation_id(engine, session_id) is not None
 
 
 def _conversation_id(engine: Engine, session_id: str) -> int | None:
