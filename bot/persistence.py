@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from bot.core.fastsql import Driver, Sql
 from bot.core.messages import InboundMessage, Reply
 from bot.core.models import Message, utcnow
-from bot.core.outbox import insert_message
+from bot.core.outbox import MESSAGE_INSERT, MESSAGE_INSERT_TEXT, message_params
 
 # Channels with WhatsApp's 24-hour rule; messages held outside it are released on contact.
 WINDOW_CHANNELS = frozenset({"twilio", "whatsapp"})
@@ -136,7 +136,7 @@ def record_inbound(
     """Write the citizen's transcript line and count it on the locked rows; on WhatsApp
     channels release what was held for the 24-hour window. Returns the line's id."""
     now = utcnow()
-    incoming_id = insert_message(
+    params = message_params(
         sql,
         conversation_id=turn.conversation_id,
         direction="in",
@@ -148,12 +148,16 @@ def record_inbound(
         author="citizen",
         created_at=now,
     )
-    if inbound.channel in WINDOW_CHANNELS and turn.held:
-        sql.execute(
-            _RELEASE_HELD,
-            {"contact_id": turn.contact_id, "since": sql.time(now - RELEASE_HELD_WITHIN),
-             "now": sql.time(now)},
-        )
+    release = inbound.channel in WINDOW_CHANNELS and turn.held
+    if release:
+        params.update(contact_id=turn.contact_id, now=sql.time(now),
+                      since=sql.time(now - RELEASE_HELD_WITHIN))
+    if release and sql.postgres:  # one round trip for both
+        incoming_id = sql.insert(_RECORD_RELEASING_HELD_POSTGRES, params)
+    else:
+        incoming_id = sql.insert(MESSAGE_INSERT, params)
+        if release:
+            sql.execute(_RELEASE_HELD, params)
     contact, conversation = turn.contact, turn.conversation
     contact.last_inbound_at = now
     conversation.last_inbound_at = conversation.updated_at = now
@@ -218,9 +222,13 @@ _INSERT_CONVERSATION = Sql(
     " SELECT id, 'bot', :state, 0, :now FROM contact"
     " WHERE channel = :channel AND channel_user_id = :sender ON CONFLICT DO NOTHING"
 )
-_RELEASE_HELD = Sql(
+_RELEASE_HELD_TEXT = (
     "UPDATE outbox SET status = 'pending', next_attempt_at = :now, last_error = NULL"
     " WHERE contact_id = :contact_id AND status = 'held' AND created_at >= :since"
+)
+_RELEASE_HELD = Sql(_RELEASE_HELD_TEXT)
+_RECORD_RELEASING_HELD_POSTGRES = Sql(
+    f"WITH released AS ({_RELEASE_HELD_TEXT}) {MESSAGE_INSERT_TEXT}", returning_id=True
 )
 _SET_MESSAGE_DATA_TEXT = "UPDATE message SET data = :data WHERE id = :message_id"
 _UPDATE_CONTACT_TEXT = (

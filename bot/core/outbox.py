@@ -64,7 +64,7 @@ def enqueue(
     pulled = contact.channel in PULL_CHANNELS
     stamp = sql.time(now)
     params = {
-        **_message_params(
+        **message_params(
             sql, conversation_id=conversation_id, direction="out", channel=contact.channel,
             text=reply.text, data={"reply": body, "kind": kind}, reply_to_id=reply_to_id,
             author=author, created_at=now,
@@ -75,37 +75,12 @@ def enqueue(
     }
     if sql.postgres:  # both rows in one statement: one round trip to the server
         return sql.insert(_REPLY_INSERT_POSTGRES, params)
-    params["message_id"] = sql.insert(_MESSAGE_INSERT, params)
+    params["message_id"] = sql.insert(MESSAGE_INSERT, params)
     sql.execute(_OUTBOX_INSERT, params)
     return int(params["message_id"])
 
 
-def insert_message(
-    sql: Driver,
-    *,
-    conversation_id: int,
-    direction: str,
-    channel: str,
-    data: dict[str, Any],
-    text: str | None = None,
-    payload: str | None = None,
-    provider_message_id: str | None = None,
-    reply_to_id: int | None = None,
-    author: str = "bot",
-    created_at: datetime | None = None,
-) -> int:
-    """Insert one transcript line; returns its id."""
-    return sql.insert(
-        _MESSAGE_INSERT,
-        _message_params(
-            sql, conversation_id=conversation_id, direction=direction, channel=channel,
-            data=data, text=text, payload=payload, provider_message_id=provider_message_id,
-            reply_to_id=reply_to_id, author=author, created_at=created_at,
-        ),
-    )
-
-
-def _message_params(
+def message_params(
     sql: Driver,
     *,
     conversation_id: int,
@@ -119,6 +94,7 @@ def _message_params(
     author: str = "bot",
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
+    """The parameters of `MESSAGE_INSERT` (and of statements built on its text)."""
     return {
         "conversation_id": conversation_id, "direction": direction, "channel": channel,
         "provider_message_id": provider_message_id, "text": text, "payload": payload,
@@ -142,13 +118,13 @@ def _conversation_id(session: Session, contact_id: int) -> int:
     return conversation.id
 
 
-_MESSAGE_COLUMNS = (
+MESSAGE_INSERT_TEXT = (
     "INSERT INTO message (conversation_id, direction, channel, provider_message_id, text,"
     " payload, data, reply_to_id, author, created_at) VALUES (:conversation_id, :direction,"
     " :channel, :provider_message_id, :text, :payload, :data, :reply_to_id, :author,"
     " :created_at)"
 )
-_MESSAGE_INSERT = Sql(_MESSAGE_COLUMNS, returning_id=True)
+MESSAGE_INSERT = Sql(MESSAGE_INSERT_TEXT, returning_id=True)
 _OUTBOX_COLUMNS = (
     "INSERT INTO outbox (message_id, contact_id, channel, recipient, body, status, attempts,"
     " next_attempt_at, created_at, sent_at)"
@@ -158,7 +134,7 @@ _OUTBOX_INSERT = Sql(
     " :status, 0, :now, :now, :sent_at)"
 )
 _REPLY_INSERT_POSTGRES = Sql(
-    f"WITH m AS ({_MESSAGE_COLUMNS} RETURNING id) {_OUTBOX_COLUMNS}"
+    f"WITH m AS ({MESSAGE_INSERT_TEXT} RETURNING id) {_OUTBOX_COLUMNS}"
     " SELECT m.id, :contact_id, :channel, :recipient, :body, :status, 0, :now, :now,"
     " :sent_at FROM m RETURNING message_id"
 )
