@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ from api.routes import (
     webhooks,
 )
 from api.security_headers import SecurityHeaders
+from api.turns import TurnRunner
 from bot.core.keystore import stored_secret
 from bot.core.settings import Settings, get_settings
 from bot.engine import Engine
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.turns.close()
         engine.db.dispose()
 
     app = FastAPI(
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.chat_limits = ChatLimits(settings)
+    app.state.turns = TurnRunner(engine)
     # Outermost last: RequestLog > SecurityHeaders > ErrorGuard > BodySizeLimit >
     # InputGuard > routes.
     app.add_middleware(InputGuard)
@@ -82,3 +86,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_openapi(app)
 
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Keep what start-up built out of the garbage collector's full passes; called once
+    by the server before it serves (`stadtbot serve`, benchmarks/chat_http.py).
+
+    The app, its NLU model and the dialogue are about 250,000 objects that live as long
+    as the process; a full collection walks all of them, 140 ms of CPU with every
+    request in flight waiting (measured: BENCHMARKS.md, issue 16). `gc.freeze` moves
+    them to a generation that is never scanned; start-up's garbage is collected first.
+    """
+    gc.collect()
+    gc.freeze()

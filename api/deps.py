@@ -1,4 +1,7 @@
-"""FastAPI dependencies as `Annotated` aliases, so routers stay thin."""
+"""FastAPI dependencies as `Annotated` aliases, so routers stay thin.
+
+They are `async` although they only read `app.state`: FastAPI runs a sync dependency
+in the threadpool, a thread hand-over per request for an attribute lookup."""
 
 from __future__ import annotations
 
@@ -13,15 +16,15 @@ from bot.core.settings import Settings
 from bot.engine import Engine
 
 
-def _engine(request: HTTPConnection) -> Engine:
+async def _engine(request: HTTPConnection) -> Engine:
     return request.app.state.engine
 
 
-def _settings(request: HTTPConnection) -> Settings:
+async def _settings(request: HTTPConnection) -> Settings:
     return request.app.state.settings
 
 
-def _db(request: HTTPConnection) -> DbEngine:
+async def _db(request: HTTPConnection) -> DbEngine:
     return request.app.state.engine.db
 
 

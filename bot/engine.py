@@ -42,7 +42,6 @@ from bot.persistence import (
     record_inbound,
     replies_to,
     save_turn,
-    set_message_data,
 )
 from bot.ratings import rating_turn
 from bot.retention import retention_text
@@ -340,11 +339,10 @@ class Engine:
                     ranking=event.ranking,
                 )
         data["events"] = [d for e in events if (d := e.for_transcript()) is not None]
-        set_message_data(sql, incoming_id, data)
         replies = [e.reply for e in events if isinstance(e, ReplySent)] + promises
         remember_buttons(state, replies)
         conversation.state = dict(state)
-        save_turn(sql, turn)
+        save_turn(sql, turn, incoming_id, data)
         return [
             SentReply(
                 enqueue(

@@ -3,8 +3,9 @@
 `lock_turn` finds (or, for a new sender, creates) the contact and its conversation and
 locks the conversation row (PostgreSQL `FOR UPDATE`; on SQLite `BEGIN IMMEDIATE` already
 serialises writers), and finds an earlier delivery of the same provider message (dedupe).
-`record_inbound` writes the citizen's transcript line, `save_turn` the contact's and the
-conversation's new state, `replies_to` reads back what an earlier delivery answered.
+`record_inbound` writes the citizen's transcript line, `save_turn` its events and the
+contact's and the conversation's new state, `replies_to` reads back what an earlier
+delivery answered.
 Everything runs in the caller's transaction. These statements run for every message,
 so they are hand-written and go straight to the driver (`bot.core.fastsql`); the turn
 holds its contact and conversation as plain values (`TurnContact`, `TurnConversation`),
@@ -22,7 +23,7 @@ from sqlmodel import Session, select
 from bot.core.fastsql import Driver, Sql
 from bot.core.messages import InboundMessage, Reply
 from bot.core.models import Message, utcnow
-from bot.core.outbox import insert_message
+from bot.core.outbox import MESSAGE_INSERT, MESSAGE_INSERT_TEXT, message_params
 
 # Channels with WhatsApp's 24-hour rule; messages held outside it are released on contact.
 WINDOW_CHANNELS = frozenset({"twilio", "whatsapp"})
@@ -135,7 +136,7 @@ def record_inbound(
     """Write the citizen's transcript line and count it on the locked rows; on WhatsApp
     channels release what was held for the 24-hour window. Returns the line's id."""
     now = utcnow()
-    incoming_id = insert_message(
+    params = message_params(
         sql,
         conversation_id=turn.conversation_id,
         direction="in",
@@ -147,12 +148,16 @@ def record_inbound(
         author="citizen",
         created_at=now,
     )
-    if inbound.channel in WINDOW_CHANNELS and turn.held:
-        sql.execute(
-            _RELEASE_HELD,
-            {"contact_id": turn.contact_id, "since": sql.time(now - RELEASE_HELD_WITHIN),
-             "now": sql.time(now)},
-        )
+    release = inbound.channel in WINDOW_CHANNELS and turn.held
+    if release:
+        params.update(contact_id=turn.contact_id, now=sql.time(now),
+                      since=sql.time(now - RELEASE_HELD_WITHIN))
+    if release and sql.postgres:  # one round trip for both
+        incoming_id = sql.insert(_RECORD_RELEASING_HELD_POSTGRES, params)
+    else:
+        incoming_id = sql.insert(MESSAGE_INSERT, params)
+        if release:
+            sql.execute(_RELEASE_HELD, params)
     contact, conversation = turn.contact, turn.conversation
     contact.last_inbound_at = now
     conversation.last_inbound_at = conversation.updated_at = now
@@ -162,35 +167,31 @@ def record_inbound(
     return incoming_id
 
 
-def set_message_data(sql: Driver, message_id: int, data: dict[str, Any]) -> None:
-    """Replace a transcript line's data (the inbound line gets the turn's events)."""
-    sql.execute(_SET_MESSAGE_DATA, {"id": message_id, "data": sql.json(data)})
-
-
-def save_turn(sql: Driver, turn: Locked) -> None:
-    """Write the locked contact's and conversation's turn fields (one UPDATE each)."""
+def save_turn(sql: Driver, turn: Locked, incoming_id: int, data: dict[str, Any]) -> None:
+    """Write the turn's results: the inbound line's data (its events), the locked
+    contact's and the conversation's fields. One statement on PostgreSQL, where each
+    is a round trip to the server; three UPDATEs on SQLite."""
     contact, conversation = turn.contact, turn.conversation
-    sql.execute(
-        _UPDATE_CONTACT,
-        {
-            "id": contact.id,
-            "last_inbound_at": sql.time(contact.last_inbound_at),
-            "name": contact.name,
-            "language": contact.language,
-            "language_locked": contact.language_locked,
-        },
-    )
-    sql.execute(
-        _UPDATE_CONVERSATION,
-        {
-            "id": conversation.id,
-            "mode": conversation.mode,
-            "state": sql.json(conversation.state),
-            "message_count": conversation.message_count,
-            "last_inbound_at": sql.time(conversation.last_inbound_at),
-            "updated_at": sql.time(conversation.updated_at),
-        },
-    )
+    params = {
+        "message_id": incoming_id,
+        "data": sql.json(data),
+        "contact_id": contact.id,
+        "contact_last_inbound_at": sql.time(contact.last_inbound_at),
+        "name": contact.name,
+        "language": contact.language,
+        "language_locked": contact.language_locked,
+        "conversation_id": conversation.id,
+        "mode": conversation.mode,
+        "state": sql.json(conversation.state),
+        "message_count": conversation.message_count,
+        "last_inbound_at": sql.time(conversation.last_inbound_at),
+        "updated_at": sql.time(conversation.updated_at),
+    }
+    if sql.postgres:
+        sql.execute(_SAVE_TURN_POSTGRES, params)
+        return
+    for statement in (_SET_MESSAGE_DATA, _UPDATE_CONTACT, _UPDATE_CONVERSATION):
+        sql.execute(statement, params)
 
 
 # On SQLite (BEGIN IMMEDIATE: nothing commits while we wait) dedupe and the held check
@@ -221,16 +222,28 @@ _INSERT_CONVERSATION = Sql(
     " SELECT id, 'bot', :state, 0, :now FROM contact"
     " WHERE channel = :channel AND channel_user_id = :sender ON CONFLICT DO NOTHING"
 )
-_SET_MESSAGE_DATA = Sql("UPDATE message SET data = :data WHERE id = :id")
-_RELEASE_HELD = Sql(
+_RELEASE_HELD_TEXT = (
     "UPDATE outbox SET status = 'pending', next_attempt_at = :now, last_error = NULL"
     " WHERE contact_id = :contact_id AND status = 'held' AND created_at >= :since"
 )
-_UPDATE_CONTACT = Sql(
-    "UPDATE contact SET last_inbound_at = :last_inbound_at, name = :name,"
-    " language = :language, language_locked = :language_locked WHERE id = :id"
+_RELEASE_HELD = Sql(_RELEASE_HELD_TEXT)
+_RECORD_RELEASING_HELD_POSTGRES = Sql(
+    f"WITH released AS ({_RELEASE_HELD_TEXT}) {MESSAGE_INSERT_TEXT}", returning_id=True
 )
-_UPDATE_CONVERSATION = Sql(
+_SET_MESSAGE_DATA_TEXT = "UPDATE message SET data = :data WHERE id = :message_id"
+_UPDATE_CONTACT_TEXT = (
+    "UPDATE contact SET last_inbound_at = :contact_last_inbound_at, name = :name,"
+    " language = :language, language_locked = :language_locked WHERE id = :contact_id"
+)
+_UPDATE_CONVERSATION_TEXT = (
     "UPDATE conversation SET mode = :mode, state = :state, message_count = :message_count,"
-    " last_inbound_at = :last_inbound_at, updated_at = :updated_at WHERE id = :id"
+    " last_inbound_at = :last_inbound_at, updated_at = :updated_at WHERE id = :conversation_id"
+)
+_SET_MESSAGE_DATA = Sql(_SET_MESSAGE_DATA_TEXT)
+_UPDATE_CONTACT = Sql(_UPDATE_CONTACT_TEXT)
+_UPDATE_CONVERSATION = Sql(_UPDATE_CONVERSATION_TEXT)
+# PostgreSQL runs data-modifying CTEs of one statement together, each on its own row.
+_SAVE_TURN_POSTGRES = Sql(
+    f"WITH m AS ({_SET_MESSAGE_DATA_TEXT}), c AS ({_UPDATE_CONTACT_TEXT})"
+    f" {_UPDATE_CONVERSATION_TEXT}"
 )

@@ -5,11 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.core.fastsql import Sql
 from bot.core.models import Contact, Conversation, Message
 
 WEB_CHANNEL = "web"
+_WEB_SESSION = Sql(
+    "SELECT 1 FROM contact c JOIN conversation v ON v.contact_id = c.id"
+    " WHERE c.channel = :channel AND c.channel_user_id = :session_id"
+)
+
+
+def web_session_known(db: Engine, session_id: str) -> bool:
+    """Whether a web chat session id has a conversation: `web_conversation_id`'s
+    question for the chat's every message, asked on a pooled driver connection.
+
+    No Session and no transaction of ours: on SQLite every transaction is a writer's
+    (`BEGIN IMMEDIATE` and the process's write lock, `bot.core.db`), which this one read
+    does not need; the statement alone reads committed rows (sqlite3 in autocommit; on
+    PostgreSQL the pool rolls the connection back on return). It was a third of the
+    CPU of a returning sender's request (BENCHMARKS.md, issue 16)."""
+    raw = db.raw_connection()
+    try:
+        cursor = raw.cursor()
+        sql = _WEB_SESSION.postgresql if db.dialect.name == "postgresql" else _WEB_SESSION.sqlite
+        cursor.execute(sql, {"channel": WEB_CHANNEL, "session_id": session_id})
+        return cursor.fetchone() is not None
+    finally:
+        raw.close()
 
 
 def web_conversation_id(session: Session, session_id: str) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from bot.core.db import make_engine, normalise_url
+from bot.core.db import make_engine, normalise_url, transaction
 from bot.core.settings import Settings
 from bot.engine import Engine
+from bot.inbox import set_memberships
 from bot.migrate import upgrade
 from bot.staff import StaffUser, add_user
 from bot.staff_credentials import StaffToken, digest
@@ -132,5 +133,28 @@ class StaffLogin(httpx.Auth):
         yield request
 
 
+def staff_engine(
+    settings: Settings,
+    roles: Mapping[StaffLogin, Sequence[str]],
+    teams: Mapping[StaffLogin, Mapping[str, str]] | None = None,
+) -> Engine:
+    """A keyword engine whose database has these test logins with their roles and team
+    memberships (team "default" is the installation's default team)."""
+    engine = keyword_engine(settings)
+    with transaction(engine.db) as session:
+        for login, login_roles in roles.items():
+            user = login.add(session, list(login_roles))
+            memberships = (teams or {}).get(login)
+            if memberships:
+                named = {
+                    engine.teams.default if team == "default" else team: role
+                    for team, role in memberships.items()
+                }
+                set_memberships(session, user, named, engine.teams)
+    return engine
+
+
+# The staff pages' SECRET_KEY in tests (HMACs of CSRF tokens must be reproducible).
+TEST_SECRET_KEY = "test-secret-key-0123456789"
 CLERK = StaffLogin("clerk", "clerk-password-1")  # role staff in tests/api's app
 PRESS = StaffLogin("press", "press-password-1")  # role communications

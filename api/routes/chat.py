@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 from starlette.requests import HTTPConnection
@@ -26,6 +26,7 @@ from api.deps import DbDep, EngineDep
 from api.errors import ErrorBody
 from api.input_guard import BadInput, check_json
 from api.reject_log import log_line
+from api.turns import TurnRunner
 from bot.core.i18n import t
 from bot.core.messages import Button, InboundMessage, Location
 from bot.core.models import Contact
@@ -37,6 +38,7 @@ from bot.transcript import (
     message_view,
     messages_after,
     web_conversation_id,
+    web_session_known,
 )
 
 router = APIRouter(tags=["web chat"])
@@ -114,14 +116,23 @@ def favicon() -> FileResponse:
     response_model_exclude_none=True,
     responses={400: {"model": ErrorBody}, 429: LIMITED},
 )
-def post_chat(body: ChatRequest, engine: EngineDep, request: Request) -> ChatResponse:
+async def post_chat(body: ChatRequest, request: Request) -> Response:
     """Send one message (or open a session) and get the bot's replies.
 
     Limited per session, per client IP and in new chats per IP (429 with Retry-After and
     a polite note in the citizen's language as `detail`)."""
-    known = body.session_id is not None and _known(engine, body.session_id)
+    engine: Engine = request.app.state.engine
+    turns: TurnRunner = request.app.state.turns
+    reply = await turns.run(_post, engine, _limits(request), _client_ip(request), body)
+    # Built and encoded once here: FastAPI would validate the model again to encode it.
+    return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")
+
+
+def _post(engine: Engine, limits: ChatLimits, ip: str, body: ChatRequest) -> ChatResponse:
+    """The blocking part of `POST /api/chat`: session lookup, limits, the turn."""
+    known = body.session_id is not None and web_session_known(engine.db, body.session_id)
     session_id = body.session_id if known else secrets.token_urlsafe(24)
-    wait = _limits(request).message(_client_ip(request), session_id if known else None)
+    wait = limits.message(ip, session_id if known else None)
     if wait is not None:
         language = _language(engine, session_id if known else None, body.lang)
         log_line("chat limit: 429 for %ss", wait, status=429)
@@ -131,7 +142,6 @@ def post_chat(body: ChatRequest, engine: EngineDep, request: Request) -> ChatRes
         if known:
             raise HTTPException(400, "Send 'text' or 'payload'; the message was empty.")
         body = body.model_copy(update={"payload": "intent:greet"})
-    ip = _client_ip(request)
     handled = _handle(engine, session_id, text, body, ip)  # type: ignore[arg-type]
     return ChatResponse(
         session_id=session_id,  # type: ignore[arg-type]
@@ -216,7 +226,8 @@ async def _read_client(
                 continue
             text = _clean(body.text)
             if text or body.payload or body.location:
-                await run_in_threadpool(_handle, engine, session_id, text, body, ip)
+                turns: TurnRunner = websocket.app.state.turns
+                await turns.run(_handle, engine, session_id, text, body, ip)
                 wake.set()
     except WebSocketDisconnect:
         return
@@ -266,10 +277,6 @@ def _language(engine: Engine, session_id: str | None, hint: str | None) -> str:
         if known:
             return known
     return hint or engine.settings.default_language
-
-
-def _known(engine: Engine, session_id: str) -> bool:
-    return _conversation_id(engine, session_id) is not None
 
 
 def _conversation_id(engine: Engine, session_id: str) -> int | None:

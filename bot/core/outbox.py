@@ -61,26 +61,26 @@ def enqueue(
     sql = Driver(session)
     body = reply.model_dump(exclude_none=True)
     now = utcnow()
-    message_id = insert_message(
-        sql, conversation_id=conversation_id, direction="out", channel=contact.channel,
-        text=reply.text, data={"reply": body, "kind": kind}, reply_to_id=reply_to_id,
-        author=author, created_at=now,
-    )
     pulled = contact.channel in PULL_CHANNELS
     stamp = sql.time(now)
-    sql.execute(
-        _OUTBOX_INSERT,
-        {
-            "message_id": message_id, "contact_id": contact.id, "channel": contact.channel,
-            "recipient": contact.channel_user_id, "body": sql.json({**body, "kind": kind}),
-            "status": "sent" if pulled else "pending", "now": stamp,
-            "sent_at": stamp if pulled else None,
-        },
-    )
-    return message_id
+    params = {
+        **message_params(
+            sql, conversation_id=conversation_id, direction="out", channel=contact.channel,
+            text=reply.text, data={"reply": body, "kind": kind}, reply_to_id=reply_to_id,
+            author=author, created_at=now,
+        ),
+        "contact_id": contact.id, "recipient": contact.channel_user_id,
+        "body": sql.json({**body, "kind": kind}), "status": "sent" if pulled else "pending",
+        "now": stamp, "sent_at": stamp if pulled else None,
+    }
+    if sql.postgres:  # both rows in one statement: one round trip to the server
+        return sql.insert(_REPLY_INSERT_POSTGRES, params)
+    params["message_id"] = sql.insert(MESSAGE_INSERT, params)
+    sql.execute(_OUTBOX_INSERT, params)
+    return int(params["message_id"])
 
 
-def insert_message(
+def message_params(
     sql: Driver,
     *,
     conversation_id: int,
@@ -93,17 +93,14 @@ def insert_message(
     reply_to_id: int | None = None,
     author: str = "bot",
     created_at: datetime | None = None,
-) -> int:
-    """Insert one transcript line; returns its id."""
-    return sql.insert(
-        _MESSAGE_INSERT,
-        {
-            "conversation_id": conversation_id, "direction": direction, "channel": channel,
-            "provider_message_id": provider_message_id, "text": text, "payload": payload,
-            "data": sql.json(data), "reply_to_id": reply_to_id, "author": author,
-            "created_at": sql.time(created_at or utcnow()),
-        },
-    )
+) -> dict[str, Any]:
+    """The parameters of `MESSAGE_INSERT` (and of statements built on its text)."""
+    return {
+        "conversation_id": conversation_id, "direction": direction, "channel": channel,
+        "provider_message_id": provider_message_id, "text": text, "payload": payload,
+        "data": sql.json(data), "reply_to_id": reply_to_id, "author": author,
+        "created_at": sql.time(created_at or utcnow()),
+    }
 
 
 def _conversation_id(session: Session, contact_id: int) -> int:
@@ -121,15 +118,23 @@ def _conversation_id(session: Session, contact_id: int) -> int:
     return conversation.id
 
 
-_MESSAGE_INSERT = Sql(
+MESSAGE_INSERT_TEXT = (
     "INSERT INTO message (conversation_id, direction, channel, provider_message_id, text,"
     " payload, data, reply_to_id, author, created_at) VALUES (:conversation_id, :direction,"
     " :channel, :provider_message_id, :text, :payload, :data, :reply_to_id, :author,"
-    " :created_at)",
-    returning_id=True,
+    " :created_at)"
+)
+MESSAGE_INSERT = Sql(MESSAGE_INSERT_TEXT, returning_id=True)
+_OUTBOX_COLUMNS = (
+    "INSERT INTO outbox (message_id, contact_id, channel, recipient, body, status, attempts,"
+    " next_attempt_at, created_at, sent_at)"
 )
 _OUTBOX_INSERT = Sql(
-    "INSERT INTO outbox (message_id, contact_id, channel, recipient, body, status, attempts,"
-    " next_attempt_at, created_at, sent_at) VALUES (:message_id, :contact_id, :channel,"
-    " :recipient, :body, :status, 0, :now, :now, :sent_at)"
+    f"{_OUTBOX_COLUMNS} VALUES (:message_id, :contact_id, :channel, :recipient, :body,"
+    " :status, 0, :now, :now, :sent_at)"
+)
+_REPLY_INSERT_POSTGRES = Sql(
+    f"WITH m AS ({MESSAGE_INSERT_TEXT} RETURNING id) {_OUTBOX_COLUMNS}"
+    " SELECT m.id, :contact_id, :channel, :recipient, :body, :status, 0, :now, :now,"
+    " :sent_at FROM m RETURNING message_id"
 )

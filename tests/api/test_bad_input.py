@@ -16,8 +16,7 @@ from fastapi.testclient import TestClient
 
 from api import reject_log
 from api.app import create_app
-from bot.core.db import transaction
-from tests.support import CLERK, PRESS, keyword_engine
+from tests.support import CLERK, PRESS, TEST_SECRET_KEY, staff_engine
 
 JSON = {"content-type": "application/json"}
 HUGE = "9" * 30
@@ -45,12 +44,9 @@ def fresh_log_budget(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def client(db_url: str, settings_for) -> Iterator[TestClient]:
     settings = settings_for(
-        db_url, secret_key="test-secret-key-0123456789", whatsapp_verify_token="verify-me"
+        db_url, secret_key=TEST_SECRET_KEY, whatsapp_verify_token="verify-me"
     )
-    engine = keyword_engine(settings)
-    with transaction(engine.db) as session:
-        CLERK.add(session, ["staff"])
-        PRESS.add(session, ["communications"])
+    engine = staff_engine(settings, {CLERK: ["staff"], PRESS: ["communications"]})
     with TestClient(create_app(settings, engine), raise_server_exceptions=False) as test_client:
         yield test_client
 

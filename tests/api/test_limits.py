@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from api.app import create_app
 from bot.core.models import Message
 from bot.core.settings import Settings
-from tests.support import keyword_engine
+from tests.support import TEST_SECRET_KEY, keyword_engine
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def make_client(sqlite_url: str, settings_for) -> Iterator[Callable[..., TestCli
     opened: list[TestClient] = []
 
     def make(ip: str = "203.0.113.7", **overrides: Any) -> TestClient:
-        settings = settings_for(sqlite_url, secret_key="test-secret-key-0123456789", **overrides)
+        settings = settings_for(sqlite_url, secret_key=TEST_SECRET_KEY, **overrides)
         client = TestClient(create_app(settings, keyword_engine(settings)), client=(ip, 50000))
         opened.append(client.__enter__())
         return client

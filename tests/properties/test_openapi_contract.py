@@ -24,8 +24,7 @@ from schemathesis.checks import (
 )
 
 from api.app import create_app
-from bot.core.db import transaction
-from tests.support import NO_CHAT_LIMITS, StaffLogin, keyword_engine
+from tests.support import NO_CHAT_LIMITS, TEST_SECRET_KEY, StaffLogin, staff_engine
 
 ADMIN = StaffLogin("admin", "admin-password-1")
 CHECKS = [
@@ -41,10 +40,8 @@ EXAMPLES = 25
 
 @pytest.fixture
 def app(db_url: str, settings_for) -> Iterator[FastAPI]:
-    config = settings_for(db_url, secret_key="test-secret-key-0123456789", **NO_CHAT_LIMITS)
-    engine = keyword_engine(config)
-    with transaction(engine.db) as session:
-        ADMIN.add(session, ["staff", "communications", "admin"])
+    config = settings_for(db_url, secret_key=TEST_SECRET_KEY, **NO_CHAT_LIMITS)
+    engine = staff_engine(config, {ADMIN: ["staff", "communications", "admin"]})
     yield create_app(config, engine)
     engine.db.dispose()
 

@@ -13,11 +13,10 @@ import httpx
 import pytest
 
 from api.app import create_app
-from bot.core.db import transaction
 from bot.core.messages import InboundMessage
 from bot.engine import Engine
 from tests.fakes.server import ServerThread
-from tests.support import StaffLogin, keyword_engine
+from tests.support import TEST_SECRET_KEY, StaffLogin, staff_engine
 
 ALICE = StaffLogin("alice", "alice-password-1")
 BOB = StaffLogin("bob", "bob-password-12")
@@ -25,10 +24,8 @@ BOB = StaffLogin("bob", "bob-password-12")
 
 @pytest.fixture
 def served(db_url: str, settings_for) -> Iterator[tuple[str, Engine]]:
-    engine = keyword_engine(settings_for(db_url, secret_key="test-secret-key-0123456789"))
-    with transaction(engine.db) as session:
-        ALICE.add(session, ["staff"])
-        BOB.add(session, ["staff"])
+    settings = settings_for(db_url, secret_key=TEST_SECRET_KEY)
+    engine = staff_engine(settings, {ALICE: ["staff"], BOB: ["staff"]})
     server = ServerThread(create_app(engine.settings, engine)).start()
     try:
         yield server.url, engine

@@ -10,10 +10,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.app import create_app
-from bot.core.db import transaction
 from bot.core.models import Outbox
-from bot.inbox import set_memberships
-from tests.support import StaffLogin, keyword_engine
+from tests.support import TEST_SECRET_KEY, StaffLogin, staff_engine
 
 CLERK = StaffLogin("clerk", "clerk-password-1")
 COLLEAGUE = StaffLogin("colleague", "colleague-password-1")
@@ -24,15 +22,10 @@ BOSS = StaffLogin("boss", "boss-password-12")
 
 @pytest.fixture
 def client(sqlite_url: str, settings_for) -> Iterator[TestClient]:
-    settings = settings_for(sqlite_url, secret_key="test-secret-key-0123456789")
-    engine = keyword_engine(settings)
-    with transaction(engine.db) as session:
-        CLERK.add(session, ["staff"])
-        COLLEAGUE.add(session, ["staff"])
-        digger = BAUHOF.add(session, ["staff"])
-        set_memberships(session, digger, {"bauhof": "member"}, engine.teams)
-        PRESS.add(session, ["communications"])
-        BOSS.add(session, ["admin"])
+    settings = settings_for(sqlite_url, secret_key=TEST_SECRET_KEY)
+    logins = {CLERK: ["staff"], COLLEAGUE: ["staff"], BAUHOF: ["staff"],
+              PRESS: ["communications"], BOSS: ["admin"]}
+    engine = staff_engine(settings, logins, {BAUHOF: {"bauhof": "member"}})
     with TestClient(create_app(settings, engine)) as test_client:
         yield test_client
 

@@ -17,10 +17,9 @@ from bot.core.db import transaction
 from bot.core.messages import InboundMessage
 from bot.core.models import Contact, Conversation
 from bot.engine import Engine
-from bot.inbox import set_memberships
 from bot.schema import metadata
 from bot.staff_tables import StaffAudit, StaffNote
-from tests.support import StaffLogin, keyword_engine
+from tests.support import TEST_SECRET_KEY, StaffLogin, staff_engine
 
 PHONE, NAME, WORDS = "+4915123456789", "Greta Hülsmann", "mein Sofa steht im Flur"
 OTHER = "+4915199999999"
@@ -32,14 +31,11 @@ PRESS = StaffLogin("press", "press-password-1")
 
 @pytest.fixture
 def engine(db_url: str, settings_for) -> Iterator[Engine]:
-    engine = keyword_engine(settings_for(db_url, secret_key="test-secret-key-0123456789"))
-    with transaction(engine.db) as session:
-        CLERK.add(session, ["staff"])
-        reader = READER.add(session, ["staff"])
-        set_memberships(session, reader, {engine.teams.default: "reader"}, engine.teams)
-        digger = BAUHOF.add(session, ["staff"])
-        set_memberships(session, digger, {"bauhof": "member"}, engine.teams)
-        PRESS.add(session, ["communications"])
+    engine = staff_engine(
+        settings_for(db_url, secret_key=TEST_SECRET_KEY),
+        {CLERK: ["staff"], READER: ["staff"], BAUHOF: ["staff"], PRESS: ["communications"]},
+        {READER: {"default": "reader"}, BAUHOF: {"bauhof": "member"}},
+    )
     yield engine
     engine.db.dispose()
 
