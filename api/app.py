@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -85,3 +86,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_openapi(app)
 
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Keep what start-up built out of the garbage collector's full passes; called once
+    by the server before it serves (`stadtbot serve`, benchmarks/chat_http.py).
+
+    The app, its NLU model and the dialogue are about 250,000 objects that live as long
+    as the process; a full collection walks all of them, 140 ms of CPU with every
+    request in flight waiting (measured: BENCHMARKS.md, issue 16). `gc.freeze` moves
+    them to a generation that is never scanned; start-up's garbage is collected first.
+    """
+    gc.collect()
+    gc.freeze()

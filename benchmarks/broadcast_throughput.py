@@ -330,12 +330,16 @@ def limited(args: argparse.Namespace) -> None:
         for t, who in replier.sends(channel):
             first_send.setdefault(who, t)
         broadcast_done = max(first_send[w] for w in replier.recipients[channel] if w in first_send)
-        answers = replier.answered.get(channel, 0)
+        # The bot's answers (a reply may be answered with more than one message, e.g.
+        # the privacy notice first) share the limit: count every send up to the end.
+        answers = sum(1 for t, _ in replier.sends(channel) if t <= broadcast_done) - len(first_send)
         minimum = n / rates[channel]
         minimum_with_answers = (n + answers) / rates[channel]
         took = broadcast_done - t0
         result["channels"][channel] = {
-            "recipients": n, "sends": len(times), "answers_sent": answers,
+            "recipients": n, "sends": len(times),
+            "replies_answered": replier.answered.get(channel, 0),
+            "answer_messages_before_done": answers,
             "completion_s": round(took, 1), "minimum_s": round(minimum, 1),
             "minimum_with_answers_s": round(minimum_with_answers, 1),
             "over_minimum_with_answers_pct": round(100 * (took / minimum_with_answers - 1), 1),

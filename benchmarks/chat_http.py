@@ -66,7 +66,7 @@ def bare_app():  # type: ignore[no-untyped-def]
 
 
 def stadtbot_app():  # type: ignore[no-untyped-def]
-    from api.app import create_app
+    from api.app import create_app, freeze_startup_heap
     from bot.core.settings import Settings
 
     env = json.loads(os.environ["BENCH_CONFIG"])
@@ -74,7 +74,9 @@ def stadtbot_app():  # type: ignore[no-untyped-def]
     # (per session, per address, new chats per address) are off, as 0.
     unlimited = {f"chat_{k}": 0 for k in ("session_messages_per_minute",
                  "ip_messages_per_minute", "new_sessions_per_ip_per_hour")}
-    return create_app(Settings(_env_file=None, database_url=env["url"], **unlimited))  # type: ignore[call-arg]
+    app = create_app(Settings(_env_file=None, database_url=env["url"], **unlimited))  # type: ignore[call-arg]
+    freeze_startup_heap()  # as `stadtbot serve` does
+    return app
 
 
 def _serve(kind: str, port: int, workers: int) -> None:

@@ -50,7 +50,7 @@ def serve(
 
     import uvicorn
 
-    from api.app import create_app
+    from api.app import create_app, freeze_startup_heap
     from bot.migrate import upgrade
 
     settings = get_settings()
@@ -62,6 +62,7 @@ def serve(
     if settings.is_sqlite:  # SQLite: in-process dispatcher and jobs; PostgreSQL: `stadtbot worker`
         background = _Background(application.state.engine.db, settings)
         application.state.dispatcher = background.dispatcher
+    freeze_startup_heap()
     # uvicorn drains on SIGTERM, then restores this handler and raises the signal again:
     # the SystemExit lands here, so the in-process dispatcher still records its sends.
     signal.signal(signal.SIGTERM, _exit_cleanly)

@@ -31,21 +31,24 @@ own broadcast message still waiting in it.
 Rate limits: the channel's token bucket (bot/ratelimit.py) is read in the claim
 transaction and at most that many rows are claimed; Telegram's per-chat limit is
 checked against the contact's recently sent rows (exact across workers, because only
-one row per contact is ever in flight).
+one row per contact is ever in flight). The bucket's burst is a fraction of a second
+(RATE_BURST_SECONDS), so under a saturated limit a claim holds only a few rows and a
+reply waits behind at most those; a worker that found the bucket empty claims again
+when its next token is due, not after the idle poll.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, bindparam, exists, func, literal, update
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, exists, func, literal, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
@@ -80,11 +83,14 @@ class Dispatcher:
         self.adapters = adapters
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(1, settings.dispatch_concurrency), thread_name_prefix="send"
-        )
+        # Sender threads take (finished-queue, adapter, job) from `_jobs`; None stops one.
+        self._jobs: queue.SimpleQueue[_Send | None] = queue.SimpleQueue()
+        self._senders: list[threading.Thread] = []
         self._thread: threading.Thread | None = None
         self._results: dict[str, list[_Outcome]] = {}
+        # Set by a claim that found its channel's bucket empty: the next token is due
+        # within this many seconds, so the idle wait is no longer than that.
+        self._token_due: float | None = None
 
     # --- running -------------------------------------------------------------------
 
@@ -102,7 +108,8 @@ class Dispatcher:
                 log.exception("dispatcher iteration failed")
                 busy = False
             if not busy:
-                self._wake.wait(self.settings.dispatch_poll_seconds)
+                idle = self.settings.dispatch_poll_seconds
+                self._wake.wait(idle if self._token_due is None else min(idle, self._token_due))
                 self._wake.clear()
         self._flush_quietly()
 
@@ -129,7 +136,11 @@ class Dispatcher:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        self._pool.shutdown(wait=True)
+        for _ in self._senders:
+            self._jobs.put(None)
+        for sender in self._senders:
+            sender.join()
+        self._senders = []
         self._flush_quietly()
         for adapter in self.adapters.values():
             adapter.close()
@@ -141,6 +152,7 @@ class Dispatcher:
         the next batch (one transaction per batch instead of two), which follows at
         once; only a failed claim transaction leaves them for the next try."""
         claimed = 0
+        self._token_due = None
         for adapter in self.adapters.values():
             results = self._results.get(adapter.name, [])
             jobs = self.claim(adapter, results)
@@ -178,6 +190,8 @@ class Dispatcher:
         if rate is not None:
             limit = min(limit, ratelimit.available(session, rate))
             if limit <= 0:
+                due = ratelimit.next_token_in(session, rate)
+                self._token_due = due if self._token_due is None else min(self._token_due, due)
                 return []
         rows = session.execute(
             _due_statement(session.get_bind().dialect.name),
@@ -187,9 +201,8 @@ class Dispatcher:
         if rows:
             lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
             session.execute(
-                _LEASE, [{"b_id": r.id, "b_attempts": r.attempts + 1} for r in rows]
+                _statements(session).lease, {"lease": lease, "ids": [r.id for r in rows]}
             )
-            session.execute(_LEASE_TIME, {"lease": lease, "ids": [r.id for r in rows]})
         jobs = [_job(r) for r in rows]
         if rate is not None:
             ratelimit.take(session, rate, len(jobs))
@@ -220,7 +233,7 @@ class Dispatcher:
             (deferred if recent.get(row.contact_id, 0) >= burst else ready).append(row.id)
         if deferred:
             session.execute(
-                _DEFER,
+                _statements(session).defer,
                 {"ids": deferred, "when": now + timedelta(seconds=seconds / burst)},
             )
         return [row for row in rows if row.id in set(ready)]
@@ -230,14 +243,42 @@ class Dispatcher:
     def _send_all(self, adapter: ChannelAdapter, jobs: list[OutboundJob]) -> list[_Outcome]:
         """Send the claimed rows concurrently; record the results as they come in, all
         results that finished meanwhile in one transaction (group commit). The last
-        group is returned, to be recorded with the next claim."""
-        pending = {self._pool.submit(self._attempt, adapter, job) for job in jobs}
+        group is returned, to be recorded with the next claim.
+
+        Long-lived sender threads take the jobs from a queue and report through
+        another: no Future (with its Condition) per row, and no `wait()` walking every
+        pending future on each call (quadratic in the batch)."""
+        if not self._senders:
+            self._senders = [
+                threading.Thread(target=self._sender, name=f"send-{n}", daemon=True)
+                for n in range(max(1, self.settings.dispatch_concurrency))
+            ]
+            for sender in self._senders:
+                sender.start()
+        finished: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+        for job in jobs:
+            self._jobs.put((finished, adapter, job))
+        left = len(jobs)
         while True:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            outcomes = [future.result() for future in done]
-            if not pending:
+            outcomes = [finished.get()]
+            while True:
+                try:
+                    outcomes.append(finished.get_nowait())
+                except queue.Empty:
+                    break
+            left -= len(outcomes)
+            if not left:
                 return outcomes
             self._record(adapter, outcomes)
+
+    def _sender(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            finished, adapter, job = item
+            outcome = _Outcome(job, "retry", error=TransientError("send did not finish"))
+            try:
+                outcome = self._attempt(adapter, job)
+            finally:  # always report, or `_send_all` would wait for this row forever
+                finished.put(outcome)
 
     @staticmethod
     def _attempt(adapter: ChannelAdapter, job: OutboundJob) -> _Outcome:
@@ -264,21 +305,19 @@ class Dispatcher:
         self, session: Session, adapter: ChannelAdapter, outcomes: list[_Outcome]
     ) -> list[tuple[OutboundJob, str, str | None]]:
         done: list[tuple[OutboundJob, str, str | None]] = []
-        sent, closed = [], []
+        sent: list[tuple[int, str | None, str | None]] = []
+        closed = []
         retries = [o for o in outcomes if o.status == "retry"]
         for o in outcomes:
             if o.status == "sent":
                 delivery = o.delivery or Delivery(None)
-                sent.append({
-                    "b_id": o.job.id, "pmid": delivery.provider_message_id,
-                    "pstatus": delivery.provider_status, "sent_at": utcnow(),
-                })
+                sent.append((o.job.id, delivery.provider_message_id, delivery.provider_status))
                 done.append((o.job, "sent", None))
             elif o.status != "retry":
                 closed.append({"b_id": o.job.id, "status": o.status, "error": o.reason})
                 done.append((o.job, o.status, o.reason))
         if sent:
-            session.execute(_SENT, sent)
+            _statements(session).record_sent(session, sent, utcnow())
         if closed:
             session.execute(_CLOSED, closed)
         if retries:
@@ -356,6 +395,9 @@ class _Outcome:
     error: TransientError | None = None
 
 
+_Send = tuple["queue.SimpleQueue[_Outcome]", ChannelAdapter, OutboundJob]
+
+
 def _job(row) -> OutboundJob:  # type: ignore[no-untyped-def]
     return OutboundJob(
         id=row.id,
@@ -370,17 +412,6 @@ def _job(row) -> OutboundJob:  # type: ignore[no-untyped-def]
 
 # Statements built once (building them costs more than running the cached ones).
 _T = Outbox.__table__  # type: ignore[attr-defined]
-_LEASE = update(_T).where(_T.c.id == bindparam("b_id")).values(attempts=bindparam("b_attempts"))
-_LEASE_TIME = (
-    update(_T)
-    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
-    .values(status="sending", next_attempt_at=bindparam("lease"))
-)
-_DEFER = (
-    update(_T)
-    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
-    .values(next_attempt_at=bindparam("when"))
-)
 _SENT = (
     update(_T)
     .where(_T.c.id == bindparam("b_id"))
@@ -389,12 +420,72 @@ _SENT = (
         provider_status=bindparam("pstatus"), sent_at=bindparam("sent_at"),
     )
 )
+# PostgreSQL: a whole group of sent rows in one statement, its values as three arrays
+# (one statement text whatever the group's size, so it stays prepared).
+_SENT_ARRAYS = text(
+    "UPDATE outbox SET status = 'sent', last_error = NULL, provider_message_id = v.pmid,"
+    " provider_status = v.pstatus, sent_at = :sent_at"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:pmids AS varchar[]),"
+    " CAST(:pstatuses AS varchar[])) AS v(id, pmid, pstatus)"
+    " WHERE outbox.id = v.id"
+)
 _CLOSED = (
     update(_T)
     .where(_T.c.id == bindparam("b_id"))
     .values(status=bindparam("status"), last_error=bindparam("error"))
 )
 _DUE: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The per-batch writes of one dialect. On PostgreSQL a list of ids is one array
+    parameter (`id = ANY(:ids)`): no per-row parameters to render and bind."""
+
+    lease: Any
+    defer: Any
+    arrays: bool
+
+    def record_sent(
+        self, session: Session, sent: list[tuple[int, str | None, str | None]], at: Any
+    ) -> None:
+        if self.arrays:
+            ids, pmids, pstatuses = (list(column) for column in zip(*sent, strict=True))
+            session.execute(
+                _SENT_ARRAYS, {"ids": ids, "pmids": pmids, "pstatuses": pstatuses, "sent_at": at}
+            )
+        else:
+            session.execute(
+                _SENT,
+                [{"b_id": i, "pmid": m, "pstatus": p, "sent_at": at} for i, m, p in sent],
+            )
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(session: Session) -> _Statements:
+    dialect = session.get_bind().dialect.name
+    built = _STATEMENTS.get(dialect)
+    if built is None:
+        arrays = dialect == "postgresql"
+        ids = (
+            _T.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+            if arrays
+            else _T.c.id.in_(bindparam("ids", expanding=True))
+        )
+        built = _Statements(
+            lease=update(_T)
+            .where(ids)
+            .values(
+                status="sending", attempts=_T.c.attempts + 1,
+                next_attempt_at=bindparam("lease"),
+            ),
+            defer=update(_T).where(ids).values(next_attempt_at=bindparam("when")),
+            arrays=arrays,
+        )
+        _STATEMENTS[dialect] = built
+    return built
 
 
 def _due_statement(dialect: str):  # type: ignore[no-untyped-def]

@@ -31,6 +31,15 @@ class Rate:
     per_second: float
     burst: float
 
+    @classmethod
+    def of(cls, key: str, per_second: float, burst_seconds: float) -> Rate:
+        """A provider's limit with a burst of `burst_seconds`' worth of tokens (at least
+        one). A bucket allows `burst + per_second × T` sends in any window of T
+        seconds: a burst of a whole second's worth would let a one-second window see
+        twice the limit after a pause; a small fraction keeps it close to the limit
+        and keeps each claim small (a reply waits behind at most `burst` sends)."""
+        return cls(key, per_second, max(1.0, per_second * burst_seconds))
+
 
 _LOCK = (
     select(RateBucket)
@@ -59,16 +68,27 @@ def available(session: Session, rate: Rate, now: float | None = None) -> int:
     return max(0, int(bucket.tokens))
 
 
+def _bucket(session: Session, rate: Rate, now: float | None) -> RateBucket:
+    # Locked and refilled by `available` in this transaction: no second round trip.
+    bucket = session.identity_map.get(session.identity_key(RateBucket, rate.key))
+    if bucket is None:
+        bucket = _locked_bucket(session, rate, now if now is not None else time.time())
+    return bucket
+
+
 def take(session: Session, rate: Rate, count: int, now: float | None = None) -> None:
     """Spend `count` tokens (after `available`, in the same transaction)."""
     if count <= 0:
         return
-    # Locked and refilled by `available` in this transaction: no second round trip.
-    bucket = session.identity_map.get(session.identity_key(RateBucket, rate.key))  # type: ignore[assignment]
-    if bucket is None:
-        bucket = _locked_bucket(session, rate, now if now is not None else time.time())
+    bucket = _bucket(session, rate, now)
     bucket.tokens -= count
     session.add(bucket)
+
+
+def next_token_in(session: Session, rate: Rate, now: float | None = None) -> float:
+    """Seconds until the bucket holds a whole token (after `available`): how long a
+    dispatcher that found it empty should wait before claiming again."""
+    return max(0.0, (1.0 - _bucket(session, rate, now).tokens) / rate.per_second)
 
 
 def pause(session: Session, rate: Rate, seconds: float, now: float | None = None) -> None:

@@ -130,7 +130,7 @@ class TwilioAdapter(ChannelAdapter):
         self.sender = "whatsapp:" + sender
 
     def rate(self) -> Rate:
-        return Rate("twilio", self.settings.whatsapp_mps, max(1.0, self.settings.whatsapp_mps))
+        return Rate.of("twilio", self.settings.whatsapp_mps, self.settings.rate_burst_seconds)
 
     def send(self, job: OutboundJob) -> Delivery:
         reply = job.reply

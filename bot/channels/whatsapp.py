@@ -178,7 +178,7 @@ class WhatsAppCloudAdapter(ChannelAdapter):
         )
 
     def rate(self) -> Rate:
-        return Rate("whatsapp", self.settings.whatsapp_mps, max(1.0, self.settings.whatsapp_mps))
+        return Rate.of("whatsapp", self.settings.whatsapp_mps, self.settings.rate_burst_seconds)
 
     def close(self) -> None:
         self.http.close()

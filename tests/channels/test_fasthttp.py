@@ -27,6 +27,13 @@ class _Handler(BaseHTTPRequestHandler):
         raw = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if self.server.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            half = len(raw) // 2
+            for part in (raw[:half], raw[half:], b""):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            return
         self.send_header("Content-Length", str(len(raw)))
         for name, value in extra.items():
             self.send_header(name, value)
@@ -45,6 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
 def server():  # type: ignore[no-untyped-def]
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.seen, httpd.answers, httpd.close_after = [], [], False  # type: ignore[attr-defined]
+    httpd.chunked = False  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -64,6 +72,16 @@ def test_posts_json_and_keeps_the_connection(server) -> None:  # type: ignore[no
         assert response.status_code == 200 and response.json() == {"ok": True}
     assert server.seen == [("Bearer t", {"n": 0}), ("Bearer t", {"n": 1}), ("Bearer t", {"n": 2})]
     assert len(poster._idle) == 1  # one connection, reused
+    poster.close()
+
+
+def test_a_chunked_answer_is_read_and_the_connection_kept(server) -> None:  # type: ignore[no-untyped-def]
+    server.chunked = True
+    server.answers.append((200, {}, {"messages": [{"id": "wamid.1"}], "pad": "x" * 50}))
+    poster = _poster(server)
+    assert poster.post({"n": 1}).json()["messages"] == [{"id": "wamid.1"}]
+    assert poster.post({"n": 2}).json() == {"ok": True}
+    assert len(poster._idle) == 1
     poster.close()
 
 
