@@ -110,16 +110,13 @@ def lock_turn(sql: Driver, inbound: InboundMessage) -> Locked:
 
 
 def _create_contact(sql: Driver, inbound: InboundMessage) -> None:
-    now = sql.time(utcnow())
-    sql.execute(
-        _INSERT_CONTACT,
-        {"channel": inbound.channel, "sender": inbound.sender_id, "now": now},
-    )
-    sql.execute(
-        _INSERT_CONVERSATION,
-        {"channel": inbound.channel, "sender": inbound.sender_id, "now": now,
-         "state": sql.json({})},
-    )
+    params = {"channel": inbound.channel, "sender": inbound.sender_id,
+              "now": sql.time(utcnow()), "state": sql.json({})}
+    if sql.postgres:  # one round trip for both
+        sql.execute(_CREATE_CONTACT_POSTGRES, params)
+        return
+    sql.execute(_INSERT_CONTACT, params)
+    sql.execute(_INSERT_CONVERSATION, params)
 
 
 def replies_to(session: Session, incoming_id: int) -> list[SentReply]:
@@ -213,14 +210,25 @@ _RECHECK = Sql(
     f"SELECT name, language, language_locked, ({_EARLIER})"
     " FROM contact WHERE id = :id"
 )
-_INSERT_CONTACT = Sql(
+_INSERT_CONTACT_TEXT = (
     "INSERT INTO contact (channel, channel_user_id, language_locked, created_at)"
     " VALUES (:channel, :sender, FALSE, :now) ON CONFLICT DO NOTHING"
 )
-_INSERT_CONVERSATION = Sql(
+_CONVERSATION_COLUMNS = (
     "INSERT INTO conversation (contact_id, mode, state, message_count, updated_at)"
-    " SELECT id, 'bot', :state, 0, :now FROM contact"
+)
+_THE_CONTACT = "SELECT id FROM contact WHERE channel = :channel AND channel_user_id = :sender"
+_INSERT_CONTACT = Sql(_INSERT_CONTACT_TEXT)
+_INSERT_CONVERSATION = Sql(
+    f"{_CONVERSATION_COLUMNS} SELECT id, 'bot', :state, 0, :now FROM contact"
     " WHERE channel = :channel AND channel_user_id = :sender ON CONFLICT DO NOTHING"
+)
+# The CTE's new contact is invisible to the rest of the statement, so the conversation
+# takes its id from the INSERT's RETURNING, or from a contact that existed already.
+_CREATE_CONTACT_POSTGRES = Sql(
+    f"WITH c AS ({_INSERT_CONTACT_TEXT} RETURNING id) {_CONVERSATION_COLUMNS}"
+    f" SELECT id, 'bot', :state, 0, :now FROM (SELECT id FROM c UNION ALL {_THE_CONTACT})"
+    " AS k ON CONFLICT DO NOTHING"
 )
 _RELEASE_HELD_TEXT = (
     "UPDATE outbox SET status = 'pending', next_attempt_at = :now, last_error = NULL"

@@ -52,3 +52,23 @@ def test_a_turn_stores_its_line_state_and_replies_and_releases_held_rows(
             assert (row.status, row.recipient, row.body["text"]) == (
                 "pending", "4915100", sent.reply.text
             )
+
+
+def test_a_known_contact_without_a_conversation_gets_one_on_first_message(
+    db_url: str, settings_for
+) -> None:
+    engine = keyword_engine(settings_for(db_url))
+    with Session(engine.db) as session:  # e.g. subscribed by staff before writing
+        contact = Contact(channel="telegram", channel_user_id="77", name="Bo")
+        session.add(contact)
+        session.commit()
+        known = contact.id
+    handled = engine.handle(InboundMessage(
+        channel="telegram", sender_id="77", text="Hallo", provider_message_id="t1",
+    ))
+    assert handled.contact_id == known and handled.replies
+    with Session(engine.db) as session:
+        conversations = session.exec(
+            select(Conversation).where(Conversation.contact_id == known)
+        ).all()
+        assert [c.message_count for c in conversations] == [1]
