@@ -28,13 +28,13 @@ urgent broadcasts 1, other broadcasts 2), so a chat stays responsive during a bi
 broadcast: a reply neither waits behind the broadcast's queue nor behind the contact's
 own broadcast message still waiting in it.
 
-Rate limits: the channel's token bucket (bot/ratelimit.py) is read in the claim
-transaction and at most that many rows are claimed; Telegram's per-chat limit is
-checked against the contact's recently sent rows (exact across workers, because only
-one row per contact is ever in flight). The bucket's burst is a fraction of a second
-(RATE_BURST_SECONDS), so under a saturated limit a claim holds only a few rows and a
-reply waits behind at most those; a worker that found the bucket empty claims again
-when its next token is due, not after the idle poll.
+Rate limits: the channel's send slots (bot/ratelimit.py) are reserved in the claim
+transaction, one per claimed row, and a sender thread waits for its row's slot;
+Telegram's per-chat limit is checked against the contact's recently sent rows (exact
+across workers, because only one row per contact is ever in flight). Slots are reserved
+at most RATE_AHEAD_SECONDS ahead, so under a saturated limit a claim holds only a few rows and a
+reply waits behind at most those; a worker that found no free slot claims again when
+the next one is due, not after the idle poll.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import logging
 import queue
 import random
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -203,10 +204,8 @@ class Dispatcher:
             session.execute(
                 _statements(session).lease, {"lease": lease, "ids": [r.id for r in rows]}
             )
-        jobs = [_job(r) for r in rows]
-        if rate is not None:
-            ratelimit.take(session, rate, len(jobs))
-        return jobs
+        slots = ratelimit.take(session, rate, len(rows)) if rate is not None else []
+        return [_job(r, slot) for r, slot in zip(rows, slots or [0.0] * len(rows), strict=True)]
 
     @staticmethod
     def _within_chat_limit(session: Session, adapter: ChannelAdapter, rows: list, now) -> list:  # type: ignore[no-untyped-def]
@@ -282,6 +281,9 @@ class Dispatcher:
 
     @staticmethod
     def _attempt(adapter: ChannelAdapter, job: OutboundJob) -> _Outcome:
+        wait_for_slot = job.not_before - time.time()
+        if wait_for_slot > 0:  # the rate limit's slot for this row is still ahead
+            time.sleep(wait_for_slot)
         try:
             delivery = adapter.send(job)
         except TransientError as exc:
@@ -398,7 +400,7 @@ class _Outcome:
 _Send = tuple["queue.SimpleQueue[_Outcome]", ChannelAdapter, OutboundJob]
 
 
-def _job(row) -> OutboundJob:  # type: ignore[no-untyped-def]
+def _job(row, not_before: float) -> OutboundJob:  # type: ignore[no-untyped-def]
     return OutboundJob(
         id=row.id,
         contact_id=row.contact_id,
@@ -407,6 +409,7 @@ def _job(row) -> OutboundJob:  # type: ignore[no-untyped-def]
         body=dict(row.body),
         attempts=row.attempts + 1,
         last_inbound_at=row.last_inbound_at,
+        not_before=not_before,
     )
 
 

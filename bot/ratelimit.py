@@ -1,7 +1,16 @@
-"""Token buckets in the database, so every worker on every machine shares one limit.
+"""Send slots in the database, so every worker on every machine shares one limit.
+
+A provider's limit is N messages per second, and the providers count in any one-second
+window; a classic token bucket with a burst lets a window see N plus the burst. So a
+claim here reserves *slots*, 1/N apart (the generic cell rate algorithm): the bucket
+holds at most one token and may go into debt for the slots reserved ahead, up to
+`ahead` seconds from now; each claimed row gets its slot's time and the dispatcher
+sends it no earlier (`take`). A one-second window then sees at most N + 1 sends,
+whatever the number of workers, and a reply waits behind at most `ahead` seconds of
+reserved slots.
 
 Why in the database: the workers already share it, it needs no Redis, and a bucket is
-touched once per dispatcher batch (not once per message), so its row lock is cheap.
+touched once per dispatcher claim (not once per message), so its row lock is cheap.
 The bucket row is read and written inside the caller's transaction (the same one that
 claims the outbox rows), so tokens and claims commit together: a crashed worker never
 leaks tokens it did not use. On PostgreSQL the row is locked with `FOR UPDATE`; on
@@ -25,20 +34,17 @@ from bot.core.db import insert_ignore
 
 @dataclass(frozen=True)
 class Rate:
-    """`per_second` on average, with bursts up to `burst` tokens."""
+    """`per_second` slots, reserved at most `ahead` seconds in advance."""
 
     key: str
     per_second: float
-    burst: float
+    ahead: float
 
     @classmethod
-    def of(cls, key: str, per_second: float, burst_seconds: float) -> Rate:
-        """A provider's limit with a burst of `burst_seconds`' worth of tokens (at least
-        one). A bucket allows `burst + per_second × T` sends in any window of T
-        seconds: a burst of a whole second's worth would let a one-second window see
-        twice the limit after a pause; a small fraction keeps it close to the limit
-        and keeps each claim small (a reply waits behind at most `burst` sends)."""
-        return cls(key, per_second, max(1.0, per_second * burst_seconds))
+    def of(cls, key: str, per_second: float, ahead_seconds: float) -> Rate:
+        """A provider's limit; claims reserve slots up to `ahead_seconds` in advance (a
+        claim then holds about `per_second × ahead_seconds` rows)."""
+        return cls(key, per_second, max(0.0, ahead_seconds))
 
 
 _LOCK = (
@@ -52,20 +58,19 @@ _LOCK = (
 def _locked_bucket(session: Session, rate: Rate, now: float) -> RateBucket:
     bucket = session.exec(_LOCK, params={"key": rate.key}).first()  # type: ignore[call-overload]
     if bucket is None:  # first use of this key: create it, safe against a concurrent first
-        insert_ignore(
-            session, RateBucket, {"key": rate.key, "tokens": rate.burst, "updated_at": now}
-        )
+        insert_ignore(session, RateBucket, {"key": rate.key, "tokens": 1.0, "updated_at": now})
         bucket = session.exec(_LOCK, params={"key": rate.key}).one()  # type: ignore[call-overload]
     elapsed = max(0.0, now - bucket.updated_at)
-    bucket.tokens = min(rate.burst, bucket.tokens + elapsed * rate.per_second)
+    bucket.tokens = min(1.0, bucket.tokens + elapsed * rate.per_second)
     bucket.updated_at = now
     return bucket
 
 
 def available(session: Session, rate: Rate, now: float | None = None) -> int:
-    """Whole tokens available now (locks the bucket until the transaction ends)."""
+    """Slots free from now to `ahead` seconds on (locks the bucket until the
+    transaction ends)."""
     bucket = _locked_bucket(session, rate, now if now is not None else time.time())
-    return max(0, int(bucket.tokens))
+    return max(0, int(bucket.tokens + rate.ahead * rate.per_second + 1e-9))
 
 
 def _bucket(session: Session, rate: Rate, now: float | None) -> RateBucket:
@@ -76,23 +81,27 @@ def _bucket(session: Session, rate: Rate, now: float | None) -> RateBucket:
     return bucket
 
 
-def take(session: Session, rate: Rate, count: int, now: float | None = None) -> None:
-    """Spend `count` tokens (after `available`, in the same transaction)."""
+def take(session: Session, rate: Rate, count: int, now: float | None = None) -> list[float]:
+    """Reserve `count` slots (after `available`, in the same transaction); returns the
+    epoch time of each, the earliest moment its message may be sent."""
     if count <= 0:
-        return
+        return []
     bucket = _bucket(session, rate, now)
+    first = bucket.updated_at + max(0.0, 1.0 - bucket.tokens) / rate.per_second
     bucket.tokens -= count
     session.add(bucket)
+    return [first + n / rate.per_second for n in range(count)]
 
 
 def next_token_in(session: Session, rate: Rate, now: float | None = None) -> float:
-    """Seconds until the bucket holds a whole token (after `available`): how long a
-    dispatcher that found it empty should wait before claiming again."""
-    return max(0.0, (1.0 - _bucket(session, rate, now).tokens) / rate.per_second)
+    """Seconds until a slot is free again within `ahead` (after `available`): how long a
+    dispatcher that found none should wait before claiming again."""
+    missing = 1.0 - _bucket(session, rate, now).tokens - rate.ahead * rate.per_second
+    return max(0.0, missing / rate.per_second)
 
 
 def pause(session: Session, rate: Rate, seconds: float, now: float | None = None) -> None:
-    """Empty the bucket for `seconds` (a provider said 429): every worker waits."""
+    """No slot for `seconds` (a provider said 429): every worker waits."""
     bucket = _locked_bucket(session, rate, now if now is not None else time.time())
-    bucket.tokens = min(bucket.tokens, -seconds * rate.per_second)
+    bucket.tokens = min(bucket.tokens, 1.0 - seconds * rate.per_second)
     session.add(bucket)

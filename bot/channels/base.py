@@ -70,6 +70,8 @@ class OutboundJob:
     body: dict[str, Any]
     attempts: int
     last_inbound_at: datetime | None = None
+    # Epoch seconds of the rate limit's slot reserved for it: not to be sent earlier.
+    not_before: float = 0.0
 
     @property
     def reply(self) -> Reply:

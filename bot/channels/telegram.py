@@ -215,7 +215,7 @@ class TelegramAdapter(ChannelAdapter):
         return await coro
 
     def rate(self) -> Rate:
-        return Rate.of("telegram", self.settings.telegram_mps, self.settings.rate_burst_seconds)
+        return Rate.of("telegram", self.settings.telegram_mps, self.settings.rate_ahead_seconds)
 
     def chat_limit(self) -> tuple[int, float]:
         burst = max(1, self.settings.telegram_chat_burst)

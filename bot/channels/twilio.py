@@ -130,7 +130,7 @@ class TwilioAdapter(ChannelAdapter):
         self.sender = "whatsapp:" + sender
 
     def rate(self) -> Rate:
-        return Rate.of("twilio", self.settings.whatsapp_mps, self.settings.rate_burst_seconds)
+        return Rate.of("twilio", self.settings.whatsapp_mps, self.settings.rate_ahead_seconds)
 
     def send(self, job: OutboundJob) -> Delivery:
         reply = job.reply

@@ -178,7 +178,7 @@ class WhatsAppCloudAdapter(ChannelAdapter):
         )
 
     def rate(self) -> Rate:
-        return Rate.of("whatsapp", self.settings.whatsapp_mps, self.settings.rate_burst_seconds)
+        return Rate.of("whatsapp", self.settings.whatsapp_mps, self.settings.rate_ahead_seconds)
 
     def close(self) -> None:
         self.http.close()

@@ -101,9 +101,9 @@ class Settings(BaseSettings):
     telegram_chat_mps: float = 1.0  # Telegram: average messages per second into one chat
     telegram_chat_burst: int = 3  # Telegram: short burst allowed into one chat
     whatsapp_mps: float = 80.0  # per WhatsApp sender (Twilio and Cloud API each)
-    # Burst of those limits, in seconds' worth of tokens (at least one message): a
-    # one-second window sees at most rate × (1 + this); a claim takes at most a burst.
-    rate_burst_seconds: float = 0.2
+    # How far ahead a claim reserves send slots (1/rate apart) of those limits: a claim
+    # holds about rate × this rows; any one-second window sees at most rate + 1 sends.
+    rate_ahead_seconds: float = 0.2
     whatsapp_templates: dict[str, str] = {}  # kind -> Cloud API template, outside 24 h
     whatsapp_template_language: str = "de"
     twilio_content_templates: dict[str, str] = {}  # kind -> Content SID, outside 24 h
