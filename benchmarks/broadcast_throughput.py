@@ -417,10 +417,12 @@ class Replier:
 
     def _follow(self) -> None:
         files = {ch: open(self.logs / f"{ch}.log") for ch in self.recipients}  # noqa: SIM115
+        partial = dict.fromkeys(files, "")  # a line the fake is still writing
         while not self._stop.is_set():
             idle = True
             for channel, handle in files.items():
-                for line in handle.readlines():
+                *lines, partial[channel] = (partial[channel] + handle.read()).split("\n")
+                for line in lines:
                     idle = False
                     stamp, who = line.split()
                     self._seen(channel, float(stamp), who.split(":", 1)[1])

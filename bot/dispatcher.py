@@ -43,7 +43,6 @@ import logging
 import queue
 import random
 import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -66,6 +65,7 @@ from bot.channels.base import (
 from bot.core.db import transaction
 from bot.core.models import Contact, Outbox, utcnow
 from bot.core.settings import Settings
+from bot.slot_queue import SlotQueue
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +84,13 @@ class Dispatcher:
         self.adapters = adapters
         self._wake = threading.Event()
         self._stop = threading.Event()
-        # Sender threads take (finished-queue, adapter, job) from `_jobs`; None stops one.
-        self._jobs: queue.SimpleQueue[_Send | None] = queue.SimpleQueue()
+        # Sender threads take (finished-queue, adapter, job) from `_jobs` when its slot
+        # has come; None stops one.
+        self._jobs: SlotQueue[_Send] = SlotQueue()
         self._senders: list[threading.Thread] = []
         self._thread: threading.Thread | None = None
         self._results: dict[str, list[_Outcome]] = {}
+        self._by_name = {adapter.name: adapter for adapter in adapters.values()}
         # Set by a claim that found its channel's bucket empty: the next token is due
         # within this many seconds, so the idle wait is no longer than that.
         self._token_due: float | None = None
@@ -138,7 +140,7 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
         for _ in self._senders:
-            self._jobs.put(None)
+            self._jobs.put(float("-inf"), None)
         for sender in self._senders:
             sender.join()
         self._senders = []
@@ -147,20 +149,25 @@ class Dispatcher:
             adapter.close()
 
     def run_once(self) -> int:
-        """One round over every channel; returns how many rows it sent or rescheduled.
+        """One round: claim every channel's due rows, each channel's sends starting as
+        soon as its claim commits (each at its rate limit's slot), then wait for them
+        all, so one channel's slots never wait for another's; returns how many rows it
+        sent or rescheduled.
 
-        The results of a batch's last sends are recorded in the transaction that claims
-        the next batch (one transaction per batch instead of two), which follows at
-        once; only a failed claim transaction leaves them for the next try."""
-        claimed = 0
+        The results of a round's last sends are recorded in the transactions that claim
+        the next round (one transaction per channel and round instead of two), which
+        follow at once; only a failed claim transaction leaves them for the next try."""
         self._token_due = None
+        finished: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+        claimed = 0
         for adapter in self.adapters.values():
-            results = self._results.get(adapter.name, [])
-            jobs = self.claim(adapter, results)
+            jobs = self.claim(adapter, self._results.get(adapter.name, []))
             self._results[adapter.name] = []
-            if jobs:
-                self._results[adapter.name] = self._send_all(adapter, jobs)
+            self._start_sends(finished, adapter, jobs)
             claimed += len(jobs)
+        if claimed:
+            for outcome in self._collect(finished, claimed):
+                self._results[outcome.job.channel].append(outcome)
         return claimed
 
     def flush_results(self) -> None:
@@ -168,7 +175,7 @@ class Dispatcher:
         for adapter in self.adapters.values():
             results = self._results.get(adapter.name)
             if results:
-                self._record(adapter, results)
+                self._record(results)
                 self._results[adapter.name] = []
 
     # --- claiming ------------------------------------------------------------------
@@ -180,7 +187,7 @@ class Dispatcher:
         first record `results` of earlier sends in the same transaction."""
         now = utcnow()
         with transaction(self.db) as session:
-            done = self._record_in(session, adapter, results) if results else []
+            done = self._record_in(session, results) if results else []
             jobs = self._claim_in(session, adapter, now)
         self._count(done)
         return jobs
@@ -239,25 +246,29 @@ class Dispatcher:
 
     # --- sending and recording -----------------------------------------------------
 
-    def _send_all(self, adapter: ChannelAdapter, jobs: list[OutboundJob]) -> list[_Outcome]:
-        """Send the claimed rows concurrently; record the results as they come in, all
-        results that finished meanwhile in one transaction (group commit). The last
-        group is returned, to be recorded with the next claim.
+    def _start_sends(
+        self, finished: queue.SimpleQueue[_Outcome], adapter: ChannelAdapter,
+        jobs: list[OutboundJob],
+    ) -> None:
+        """Hand the claimed rows to the sender threads, each due at its slot.
 
         Long-lived sender threads take the jobs from a queue and report through
         another: no Future (with its Condition) per row, and no `wait()` walking every
         pending future on each call (quadratic in the batch)."""
-        if not self._senders:
+        if jobs and not self._senders:
             self._senders = [
                 threading.Thread(target=self._sender, name=f"send-{n}", daemon=True)
                 for n in range(max(1, self.settings.dispatch_concurrency))
             ]
             for sender in self._senders:
                 sender.start()
-        finished: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
         for job in jobs:
-            self._jobs.put((finished, adapter, job))
-        left = len(jobs)
+            self._jobs.put(job.not_before, (finished, adapter, job))
+
+    def _collect(self, finished: queue.SimpleQueue[_Outcome], left: int) -> list[_Outcome]:
+        """Record the results as they come in, all results that finished meanwhile in
+        one transaction (group commit); the last group is returned, to be recorded with
+        the next claims."""
         while True:
             outcomes = [finished.get()]
             while True:
@@ -268,7 +279,7 @@ class Dispatcher:
             left -= len(outcomes)
             if not left:
                 return outcomes
-            self._record(adapter, outcomes)
+            self._record(outcomes)
 
     def _sender(self) -> None:
         while (item := self._jobs.get()) is not None:
@@ -281,9 +292,6 @@ class Dispatcher:
 
     @staticmethod
     def _attempt(adapter: ChannelAdapter, job: OutboundJob) -> _Outcome:
-        wait_for_slot = job.not_before - time.time()
-        if wait_for_slot > 0:  # the rate limit's slot for this row is still ahead
-            time.sleep(wait_for_slot)
         try:
             delivery = adapter.send(job)
         except TransientError as exc:
@@ -297,14 +305,14 @@ class Dispatcher:
             return _Outcome(job, "retry", error=TransientError(f"{type(exc).__name__}: {exc}"))
         return _Outcome(job, "sent", delivery=delivery)
 
-    def _record(self, adapter: ChannelAdapter, outcomes: list[_Outcome]) -> None:
+    def _record(self, outcomes: list[_Outcome]) -> None:
         """Write the outcomes of finished sends in one short transaction."""
         with transaction(self.db) as session:
-            done = self._record_in(session, adapter, outcomes)
+            done = self._record_in(session, outcomes)
         self._count(done)
 
     def _record_in(
-        self, session: Session, adapter: ChannelAdapter, outcomes: list[_Outcome]
+        self, session: Session, outcomes: list[_Outcome]
     ) -> list[tuple[OutboundJob, str, str | None]]:
         done: list[tuple[OutboundJob, str, str | None]] = []
         sent: list[tuple[int, str | None, str | None]] = []
@@ -336,6 +344,7 @@ class Dispatcher:
                 if row is None:
                     continue
                 assert outcome.error is not None
+                adapter = self._by_name[outcome.job.channel]
                 done.append(self._retry_in(session, adapter, row, outcome.job, outcome.error))
                 session.add(row)
         return done

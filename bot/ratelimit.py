@@ -60,8 +60,10 @@ def _locked_bucket(session: Session, rate: Rate, now: float) -> RateBucket:
     if bucket is None:  # first use of this key: create it, safe against a concurrent first
         insert_ignore(session, RateBucket, {"key": rate.key, "tokens": 1.0, "updated_at": now})
         bucket = session.exec(_LOCK, params={"key": rate.key}).one()  # type: ignore[call-overload]
-    elapsed = max(0.0, now - bucket.updated_at)
-    bucket.tokens = min(1.0, bucket.tokens + elapsed * rate.per_second)
+    # `now` was read before the lock was granted: a worker that waited for it must not
+    # turn the bucket's clock back (that would hand out the same slots twice).
+    now = max(now, bucket.updated_at)
+    bucket.tokens = min(1.0, bucket.tokens + (now - bucket.updated_at) * rate.per_second)
     bucket.updated_at = now
     return bucket
 
@@ -83,12 +85,19 @@ def _bucket(session: Session, rate: Rate, now: float | None) -> RateBucket:
 
 def take(session: Session, rate: Rate, count: int, now: float | None = None) -> list[float]:
     """Reserve `count` slots (after `available`, in the same transaction); returns the
-    epoch time of each, the earliest moment its message may be sent."""
+    epoch time of each, the earliest moment its message may be sent.
+
+    The slots start no earlier than the moment of this call (`now`), not the start of
+    the claim: a claim whose query was slow would otherwise get slots already past,
+    and its rows would go out at once. The bucket is locked since `available`, so no
+    other worker reserved in between and moving our slots later is safe."""
     if count <= 0:
         return []
     bucket = _bucket(session, rate, now)
-    first = bucket.updated_at + max(0.0, 1.0 - bucket.tokens) / rate.per_second
-    bucket.tokens -= count
+    at = now if now is not None else time.time()
+    first = max(at, bucket.updated_at + max(0.0, 1.0 - bucket.tokens) / rate.per_second)
+    after = first + count / rate.per_second  # the next free slot
+    bucket.tokens = 1.0 - (after - bucket.updated_at) * rate.per_second
     session.add(bucket)
     return [first + n / rate.per_second for n in range(count)]
 

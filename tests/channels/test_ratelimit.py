@@ -70,3 +70,25 @@ def test_a_providers_retry_after_pauses_every_worker(db) -> None:  # type: ignor
     assert claim(db, rate, 1001.0, waits) == [] and waits == [pytest.approx(0.8)]
     first = claim(db, rate, 1001.9)
     assert first and first[0] == pytest.approx(1002.0)
+
+
+def test_a_worker_that_waited_for_the_lock_gets_no_slot_twice(db) -> None:  # type: ignore[no-untyped-def]
+    """Worker B read the clock, then waited while A claimed: B's slots follow A's."""
+    rate = Rate.of("twilio", 80, 0.2)
+    first = claim(db, rate, 1000.5)
+    late = claim(db, rate, 1000.4)  # B's `now`, read before A committed
+    later = claim(db, rate, 1000.6)
+    assert all(slot > first[-1] for slot in late + later)
+    assert (late + later)[0] == pytest.approx(first[-1] + 1 / 80)
+
+
+def test_a_slow_claim_gets_slots_from_when_it_takes_them(db) -> None:  # type: ignore[no-untyped-def]
+    """The claim's query took 150 ms after `available`: its slots start then, not in
+    the past (they would all be sent at once), and the next claim follows them."""
+    rate = Rate.of("whatsapp", 80, 0.2)
+    with Session(db) as session:
+        n = ratelimit.available(session, rate, 1000.0)
+        slots = ratelimit.take(session, rate, n, 1000.15)
+        session.commit()
+    assert slots[0] == pytest.approx(1000.15) and len(slots) == n
+    assert claim(db, rate, 1000.2)[0] == pytest.approx(slots[-1] + 1 / 80)
