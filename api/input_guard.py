@@ -35,6 +35,7 @@ TOO_DEEP = f"JSON may be nested at most {MAX_JSON_DEPTH} levels deep."
 BAD_QUERY = "The query string must be UTF-8 without NUL characters."
 BAD_PATH = "The path must not contain NUL characters."
 WEBHOOK_PREFIX = "/webhooks/"
+CHECKED_JSON = "checked_json"  # scope["state"] key: the body as parsed and checked here
 
 
 class BadInput(ValueError):
@@ -87,10 +88,11 @@ def check_value(value: Any) -> None:
                 stack.extend((child, depth + 1) for child in item)
 
 
-def check_json(body: bytes) -> None:
-    """Refuse a body that is JSON but holds values no route can handle.
+def check_json(body: bytes) -> Any:
+    """Refuse a body that is JSON but holds values no route can handle; else its value.
 
-    A body that is not JSON at all passes: the route answers that in its own words.
+    A body that is not JSON at all passes (as None): the route answers that in its own
+    words.
     """
     try:
         text = body.decode("utf-8")
@@ -108,8 +110,9 @@ def check_json(body: bytes) -> None:
     except BadInput:
         raise
     except ValueError:
-        return
+        return None
     check_value(value)
+    return value
 
 
 def check_form(body: bytes) -> None:
@@ -161,13 +164,30 @@ class InputGuard(HttpMiddleware):
             return
         body, replay = await _buffered(receive)
         try:
-            check(body)
+            value = check(body)
         except BadInput as exc:
             if not scope["path"].startswith(WEBHOOK_PREFIX):
                 await _refuse(scope, send, str(exc))
                 return
             scope.setdefault("state", {})["bad_input"] = str(exc)
+        else:
+            if value is not None:
+                scope.setdefault("state", {})[CHECKED_JSON] = value
         await self.app(scope, replay, send)
+
+
+def checked_json(scope: Scope) -> Any:
+    """The body as this guard parsed and checked it, if the request's (first)
+    content type is `application/json`, the rule by which FastAPI reads a body as JSON;
+    else None (api/json_route.py then leaves the body to FastAPI)."""
+    value = scope.get("state", {}).get(CHECKED_JSON)
+    if value is None:
+        return None
+    for name, content_type in scope.get("headers") or ():
+        if name == b"content-type":
+            kind = content_type.split(b";")[0].strip().lower()
+            return value if kind == b"application/json" else None
+    return None
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:

@@ -25,6 +25,7 @@ from api.chat_limits import ChatLimits
 from api.deps import DbDep, EngineDep
 from api.errors import ErrorBody
 from api.input_guard import BadInput, check_json
+from api.json_route import JsonBodyRoute
 from api.reject_log import log_line
 from api.turns import TurnRunner
 from bot.core.i18n import t
@@ -110,12 +111,6 @@ def favicon() -> FileResponse:
     )
 
 
-@router.post(
-    "/api/chat",
-    response_model=ChatResponse,
-    response_model_exclude_none=True,
-    responses={400: {"model": ErrorBody}, 429: LIMITED},
-)
 async def post_chat(body: ChatRequest, request: Request) -> Response:
     """Send one message (or open a session) and get the bot's replies.
 
@@ -126,6 +121,17 @@ async def post_chat(body: ChatRequest, request: Request) -> Response:
     reply = await turns.run(_post, engine, _limits(request), _client_ip(request), body)
     # Built and encoded once here: FastAPI would validate the model again to encode it.
     return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")
+
+
+router.add_api_route(
+    "/api/chat",
+    post_chat,
+    methods=["POST"],
+    response_model=ChatResponse,
+    response_model_exclude_none=True,
+    responses={400: {"model": ErrorBody}, 429: LIMITED},
+    route_class_override=JsonBodyRoute,  # the body validated once (api/json_route.py)
+)
 
 
 def _post(engine: Engine, limits: ChatLimits, ip: str, body: ChatRequest) -> ChatResponse:
