@@ -45,7 +45,7 @@ import queue
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -229,13 +229,22 @@ class Dispatcher:
         """Lease up to one batch of due rows, at most one per contact, within the rate;
         first record `results` of earlier sends in the same transaction. Returns the
         jobs, when to claim this channel again (epoch seconds) and whether its queue
-        was drained (a wake then makes it due at once)."""
+        was drained (a wake then makes it due at once).
+
+        The slots are reserved before the commit; when the commit took so long that the
+        first one has passed, the whole block moves later by as much, keeping the
+        slots' spacing: sent at once, the passed slots would go out together, a burst
+        above the provider's limit (seen at the start of every broadcast)."""
         now = utcnow()
         with transaction(self.db) as session:
             done = self._record_in(session, results) if results else []
-            claimed = self._claim_in(session, adapter, now)
+            jobs, due, idle = self._claim_in(session, adapter, now)
         self._count(done)
-        return claimed
+        late = time.time() - jobs[0].not_before if jobs and jobs[0].not_before else 0.0
+        if late > 0:  # the commit outlasted the first slot: the block moves by as much
+            jobs = [replace(job, not_before=job.not_before + late) for job in jobs]
+            due += late
+        return jobs, due, idle
 
     def _claim_in(  # type: ignore[no-untyped-def]
         self, session: Session, adapter: ChannelAdapter, now
