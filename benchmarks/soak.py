@@ -27,8 +27,9 @@ row (`max_outbox_age_s`) and per channel (`outbox_age`, sampled every 0.5 s by a
 of its own: the oldest open row's age and status and the open rows; the largest age
 and when, in seconds into the run, p50/p99 of the samples, seconds above 5 s; the whole
 series goes to `--series FILE`), and, after the load stops and the outbox drains: per
-channel `sent_at - created_at` of the rows created after the ramp and the sends per
-second (busiest calendar second, mean over the steady phase), inbound messages lost
+channel `sent_at - created_at` of the rows created after the ramp and the sends each
+provider accepted per second (busiest one-second window, mean over the steady phase;
+the fakes' arrival times), inbound messages lost
 (accepted with 2xx but not in the transcript), outbox rows never sent, and sends the
 providers accepted more than once for a row (accepted sends minus rows marked sent; a
 reply sent in several parts would count here too, the soak's texts get one-part
@@ -107,6 +108,12 @@ def fakes_app(error_rate: float):  # type: ignore[no-untyped-def]
     @app.get("/_counts")
     def counts() -> dict:
         return {"accepted": {k: len(r.sent) for k, r in recorders.items()}, "failed": failed}
+
+    @app.get("/_send_times")
+    def send_times() -> dict:
+        """When each accepted send arrived: `time.monotonic()`, one clock for every
+        process on the machine, so the load generator can place them in its run."""
+        return {k: [item["t"] for item in r.sent] for k, r in recorders.items()}
 
     @app.get("/healthz")
     def healthz() -> dict:
@@ -397,14 +404,15 @@ async def run(args: argparse.Namespace) -> dict:
             await asyncio.to_thread(sampler.join)
             async with session.get(fake_url + "/_counts") as r:
                 counts = await r.json()
+            async with session.get(fake_url + "/_send_times") as r:
+                send_times = await r.json()
         if args.series:
             Path(args.series).write_text(json.dumps({
                 "began_utc": began_at.isoformat(), "ramp_s": args.ramp,
                 "sample_s": SAMPLE_SECONDS, "fields": ["age_s", "status", "open_rows"],
                 "samples": [{"t": t, **s} for t, s in sampler.samples]}))
             result["series"] = args.series
-        steady = (began_at + timedelta(seconds=args.ramp),
-                  began_at + timedelta(seconds=offered_seconds))
+        steady = began_at + timedelta(seconds=args.ramp)
         result.update(
             offered_per_s=round(total / offered_seconds, 1),
             achieved_per_s=round(sum(load.accepted.values()) / answered_seconds, 1),
@@ -419,7 +427,9 @@ async def run(args: argparse.Namespace) -> dict:
             max_outbox_age_s=round(max((a for _, s in sampler.samples for a, _, _ in s.values()),
                                        default=0.0), 2),
             outbox_age=sampler.report(), sampler_error=sampler.error,
-            **await asyncio.to_thread(sends, db, *steady),
+            send_latency_after_ramp_s=await asyncio.to_thread(send_latency, db, steady),
+            sends_per_s={c: send_rate(times, began + args.ramp, began + offered_seconds)
+                         for c, times in send_times.items()},
             provider_errors=counts["failed"],
             **await asyncio.to_thread(bookkeeping, db, load, counts["accepted"]),
         )
@@ -459,34 +469,35 @@ def open_rows(db) -> int:  # type: ignore[no-untyped-def]
             "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")).scalar() or 0)
 
 
-def sends(db, since: datetime, until: datetime) -> dict:  # type: ignore[no-untyped-def]
+def send_latency(db, since: datetime) -> dict:  # type: ignore[no-untyped-def]
     """After the drain, per provider channel (the web chat's rows are written as sent):
-    `sent_at - created_at` of the rows created after the ramp (p50, p99, max), and the
-    sends per second, the busiest calendar second of the run and the mean over the
-    steady phase (from the ramp's end to the last offer)."""
+    `sent_at - created_at` (sent_at: when the send's result was recorded) of the rows
+    created after the ramp, p50, p99 and max."""
     from sqlalchemy import text
 
     with db.connect() as conn:
-        latency = conn.execute(text(
+        rows = conn.execute(text(
             "SELECT channel, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), "
             "percentile_cont(0.99) WITHIN GROUP (ORDER BY d), max(d) FROM ("
             "SELECT channel, EXTRACT(EPOCH FROM sent_at - created_at)::float8 AS d FROM outbox "
             "WHERE status = 'sent' AND channel <> 'web' AND created_at >= :since) AS s "
-            "GROUP BY channel"),
-            {"since": since}).all()
-        rates = conn.execute(text(
-            "SELECT channel, max(n), coalesce(sum(n) FILTER (WHERE second >= :since AND "
-            "second < :until), 0)::int FROM (SELECT channel, date_trunc('second', sent_at) "
-            "AS second, count(*) AS n FROM outbox WHERE status = 'sent' AND channel <> 'web' "
-            "GROUP BY 1, 2) AS s GROUP BY channel"), {"since": since, "until": until}).all()
-    seconds = max(1e-9, (until - since).total_seconds())
-    return {
-        "send_latency_after_ramp_s": {
-            c: {"rows": n, "p50": round(p50, 3), "p99": round(p99, 3), "max": round(top, 3)}
-            for c, n, p50, p99, top in latency},
-        "sends_per_s": {c: {"busiest_second": busiest, "mean_steady": round(n / seconds, 1)}
-                        for c, busiest, n in rates},
-    }
+            "GROUP BY channel"), {"since": since}).all()
+    return {c: {"rows": n, "p50": round(p50, 3), "p99": round(p99, 3), "max": round(top, 3)}
+            for c, n, p50, p99, top in rows}
+
+
+def send_rate(times: list[float], since: float, until: float) -> dict:
+    """Sends the provider accepted per second: the busiest one-second window of the run
+    (any window, as the providers count) and the mean over the steady phase (from the
+    ramp's end to the last offer)."""
+    times = sorted(times)
+    busiest, first = 0, 0
+    for last, t in enumerate(times):
+        while t - times[first] >= 1.0:
+            first += 1
+        busiest = max(busiest, last - first + 1)
+    steady = sum(1 for t in times if since <= t < until)
+    return {"busiest_1s": busiest, "mean_steady": round(steady / max(1e-9, until - since), 1)}
 
 
 def bookkeeping(db, load: Load, accepted_sends: dict[str, int]) -> dict:  # type: ignore[no-untyped-def]
