@@ -1,6 +1,7 @@
 """Two workers reserving send slots from one bucket at the same moment, on the real
-databases: the bucket's row lock (PostgreSQL `FOR UPDATE`, SQLite `BEGIN IMMEDIATE`) is
-all that keeps them from handing out the same slots twice or slots closer than 1/rate.
+databases: the bucket's lock (PostgreSQL's `FOR UPDATE` on its row; on SQLite the write
+transaction, `BEGIN IMMEDIATE`, which threads of one process take in turn, bot/core/db.py)
+is all that keeps them from handing out the same slots twice or slots closer than 1/rate.
 
 The test_ratelimit.py tests take turns on one connection with a made-up clock; here two
 threads with their own engines (their own connections) claim concurrently on the wall
