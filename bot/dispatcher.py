@@ -11,14 +11,13 @@ loses nothing: an expired lease makes the row claimable again.
 
 The duplicate window: a row is sent twice only if the process dies (or its lease runs
 out) after the provider accepted the message and before the `sent` status commits.
-Results are recorded as the HTTP calls return: the dispatcher thread waits for the
-first finished send and writes every result that has finished by then in one short
-transaction (group commit), then waits again; the batch's last group is written in
-the transaction that claims the next batch, which starts at once (and on stop, in
-one of its own). So a result waits at most for the commit already in progress plus
-its own: the window is about two local commits (a few milliseconds on PostgreSQL and
-SQLite) per message in flight; at most DISPATCH_CONCURRENCY rows are in flight per
-worker. None of the three providers offers an idempotency key that would close it.
+Results are recorded as the HTTP calls return: the loop waits for a finished send and
+writes every result that has finished by then in one short transaction (group commit),
+or in the transaction of the channel's next claim when that claim is due at once. So
+a result waits at most for the commit already in progress plus its own: the window is
+about two local commits (a few milliseconds on PostgreSQL and SQLite) per message in
+flight; at most two batches (2 × DISPATCH_BATCH_SIZE) rows are in flight per channel
+and worker. None of the three providers offers an idempotency key that would close it.
 
 Order: a row is claimable only when no earlier row of the same contact and the same
 or a more urgent priority is still `pending` or `sending`, so a citizen's messages go
@@ -32,9 +31,11 @@ Rate limits: the channel's send slots (bot/ratelimit.py) are reserved in the cla
 transaction, one per claimed row, and a sender thread waits for its row's slot;
 Telegram's per-chat limit is checked against the contact's recently sent rows (exact
 across workers, because only one row per contact is ever in flight). Slots are reserved
-at most RATE_AHEAD_SECONDS ahead, so under a saturated limit a claim holds only a few rows and a
-reply waits behind at most those; a worker that found no free slot claims again when
-the next one is due, not after the idle poll.
+at most RATE_AHEAD_SECONDS ahead, so under a saturated limit a claim holds only a few
+rows and a reply waits behind at most those. Claims are pipelined: each channel claims
+again when half of its reserved time is used, while the earlier rows still wait for
+their slots, so no slot goes unused between rounds (and a worker that found no free
+slot claims again when the next one is due, not after the idle poll).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ import logging
 import queue
 import random
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -82,45 +84,49 @@ class Dispatcher:
         self.db = db
         self.settings = settings
         self.adapters = adapters
-        self._wake = threading.Event()
         self._stop = threading.Event()
-        # Sender threads take (finished-queue, adapter, job) from `_jobs` when its slot
-        # has come; None stops one.
+        # Finished sends from the sender threads, and None for a wake: the loop waits on
+        # this one queue for both.
+        self._inbox: queue.SimpleQueue[_Outcome | None] = queue.SimpleQueue()
+        # Sender threads take (adapter, job) from `_jobs` when its slot has come; None
+        # stops one.
         self._jobs: SlotQueue[_Send] = SlotQueue()
         self._senders: list[threading.Thread] = []
         self._thread: threading.Thread | None = None
-        self._results: dict[str, list[_Outcome]] = {}
+        self._lanes = [_Lane(adapter) for adapter in adapters.values()]
         self._by_name = {adapter.name: adapter for adapter in adapters.values()}
-        # Set by a claim that found its channel's bucket empty: the next token is due
-        # within this many seconds, so the idle wait is no longer than that.
-        self._token_due: float | None = None
 
     # --- running -------------------------------------------------------------------
 
     def wake(self) -> None:
         """Look at the outbox now (called after a webhook committed new rows)."""
-        self._wake.set()
+        self._inbox.put(None)
 
     def run_forever(self) -> None:
-        """Dispatch until `stop()`; waits DISPATCH_POLL_SECONDS (or a wake) when idle."""
+        """Dispatch until `stop()`; then finish the sends in flight and record them."""
         log.info("dispatcher started for %s", ", ".join(sorted(self.adapters)) or "no channel")
         while not self._stop.is_set():
             try:
-                busy = self.run_once() > 0
+                self.step()
             except Exception:  # the database may be briefly away; keep the loop alive
                 log.exception("dispatcher iteration failed")
-                busy = False
-            if not busy:
-                idle = self.settings.dispatch_poll_seconds
-                self._wake.wait(idle if self._token_due is None else min(idle, self._token_due))
-                self._wake.clear()
-        self._flush_quietly()
+                self._collect(self.settings.dispatch_poll_seconds)
+        self._drain()
 
-    def _flush_quietly(self) -> None:
-        try:
-            self.flush_results()
-        except Exception:  # the rows' leases run out and they are sent again
-            log.exception("could not record the last results")
+    def step(self) -> int:
+        """Claim for every channel that is due and has room, record the results no
+        claim took along, then wait for a result, a wake or the next channel's due
+        time; returns how many rows it claimed.
+
+        A channel's claims do not wait for its earlier sends, nor for another
+        channel's: a saturated channel claims again when its reserved slots run low
+        (half of RATE_AHEAD_SECONDS left), an unlimited one when fewer than a batch is
+        in flight, so the provider's limit is used to the full and one slow provider
+        delays no other channel."""
+        claimed = self._claim_due()
+        self._record_left()
+        self._collect(self._until_due())
+        return claimed
 
     def start(self) -> threading.Thread:
         """Run in a daemon thread (the in-process dispatcher of `serve`)."""
@@ -129,14 +135,13 @@ class Dispatcher:
         return self._thread
 
     def request_stop(self) -> None:
-        """Ask `run_forever` to return after the current batch (signal-handler safe)."""
+        """Ask `run_forever` to claim no more and return (signal-handler safe)."""
         self._stop.set()
-        self._wake.set()
+        self._inbox.put(None)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Finish the rows in flight, then stop; unclaimed rows stay for the next run."""
-        self._stop.set()
-        self._wake.set()
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
         for _ in self._senders:
@@ -144,67 +149,119 @@ class Dispatcher:
         for sender in self._senders:
             sender.join()
         self._senders = []
-        self._flush_quietly()
+        if self._thread is None or not self._thread.is_alive():
+            self._record_quietly()
         for adapter in self.adapters.values():
             adapter.close()
 
-    def run_once(self) -> int:
-        """One round: claim every channel's due rows, each channel's sends starting as
-        soon as its claim commits (each at its rate limit's slot), then wait for them
-        all, so one channel's slots never wait for another's; returns how many rows it
-        sent or rescheduled.
+    def _drain(self) -> None:
+        """Wait for every send in flight and record all results (on stop)."""
+        while any(lane.in_flight for lane in self._lanes):
+            self._collect(None)
+        self._record_quietly()
 
-        The results of a round's last sends are recorded in the transactions that claim
-        the next round (one transaction per channel and round instead of two), which
-        follow at once; only a failed claim transaction leaves them for the next try."""
-        self._token_due = None
-        finished: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+    def _record_quietly(self) -> None:
+        try:
+            self._record_left()
+        except Exception:  # the rows' leases run out and they are sent again
+            log.exception("could not record the last results")
+
+    # --- the loop's steps ----------------------------------------------------------
+
+    def _claim_due(self) -> int:
+        now = time.time()
         claimed = 0
-        for adapter in self.adapters.values():
-            jobs = self.claim(adapter, self._results.get(adapter.name, []))
-            self._results[adapter.name] = []
-            self._start_sends(finished, adapter, jobs)
+        for lane in self._lanes:
+            if lane.due > now or lane.in_flight >= self.settings.dispatch_batch_size:
+                continue
+            jobs, lane.due, lane.idle = self.claim(lane.adapter, lane.results)
+            lane.results = []  # recorded in the claim's transaction
+            lane.in_flight += len(jobs)
+            self._start_sends(lane.adapter, jobs)
             claimed += len(jobs)
-        if claimed:
-            for outcome in self._collect(finished, claimed):
-                self._results[outcome.job.channel].append(outcome)
         return claimed
 
-    def flush_results(self) -> None:
-        """Record results still held for the next claim (on stop)."""
-        for adapter in self.adapters.values():
-            results = self._results.get(adapter.name)
-            if results:
-                self._record(results)
-                self._results[adapter.name] = []
+    def _record_left(self) -> None:
+        """Record in one transaction the results that no claim took along."""
+        left = [outcome for lane in self._lanes for outcome in lane.results]
+        if left:
+            self._record(left)
+            for lane in self._lanes:
+                lane.results = []
+
+    def _until_due(self) -> float | None:
+        """Seconds until a channel with room for more is due (None: none has room, so
+        the next finished send is what to wait for)."""
+        room = [
+            lane.due for lane in self._lanes
+            if lane.in_flight < self.settings.dispatch_batch_size
+        ]
+        return max(0.0, min(room) - time.time()) if room else None
+
+    def _collect(self, timeout: float | None) -> None:
+        """Wait up to `timeout` for a finished send or a wake, then take everything
+        else that arrived meanwhile (so results are recorded in groups)."""
+        try:
+            items = [self._inbox.get(timeout=timeout)]
+        except queue.Empty:
+            return
+        while True:
+            try:
+                items.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        lanes = {lane.adapter.name: lane for lane in self._lanes}
+        for item in items:
+            if item is None:  # a wake: channels that had nothing to send look again now
+                for lane in self._lanes:
+                    if lane.idle:
+                        lane.due, lane.idle = 0.0, False
+                continue
+            lane = lanes[item.job.channel]
+            lane.in_flight -= 1
+            lane.results.append(item)
 
     # --- claiming ------------------------------------------------------------------
 
     def claim(
         self, adapter: ChannelAdapter, results: list[_Outcome] | None = None
-    ) -> list[OutboundJob]:
+    ) -> tuple[list[OutboundJob], float, bool]:
         """Lease up to one batch of due rows, at most one per contact, within the rate;
-        first record `results` of earlier sends in the same transaction."""
+        first record `results` of earlier sends in the same transaction. Returns the
+        jobs, when to claim this channel again (epoch seconds) and whether its queue
+        was drained (a wake then makes it due at once).
+
+        The slots are reserved before the commit; when the commit took so long that the
+        first one has passed, the whole block moves later by as much, keeping the
+        slots' spacing: sent at once, the passed slots would go out together, a burst
+        above the provider's limit (seen at the start of every broadcast)."""
         now = utcnow()
         with transaction(self.db) as session:
             done = self._record_in(session, results) if results else []
-            jobs = self._claim_in(session, adapter, now)
+            jobs, due, idle = self._claim_in(session, adapter, now)
         self._count(done)
-        return jobs
+        late = time.time() - jobs[0].not_before if jobs and jobs[0].not_before else 0.0
+        if late > 0:  # the commit outlasted the first slot: the block moves by as much
+            jobs = [replace(job, not_before=job.not_before + late) for job in jobs]
+            due += late
+        return jobs, due, idle
 
-    def _claim_in(self, session: Session, adapter: ChannelAdapter, now) -> list[OutboundJob]:  # type: ignore[no-untyped-def]
+    def _claim_in(  # type: ignore[no-untyped-def]
+        self, session: Session, adapter: ChannelAdapter, now
+    ) -> tuple[list[OutboundJob], float, bool]:
         limit = self.settings.dispatch_batch_size
         rate = adapter.rate()
+        free = limit
         if rate is not None:
-            limit = min(limit, ratelimit.available(session, rate))
-            if limit <= 0:
-                due = ratelimit.next_token_in(session, rate)
-                self._token_due = due if self._token_due is None else min(self._token_due, due)
-                return []
+            free = ratelimit.available(session, rate)
+            if free <= 0:
+                return [], time.time() + ratelimit.next_token_in(session, rate), False
+            limit = min(limit, free)
         rows = session.execute(
             _due_statement(session.get_bind().dialect.name),
             {"channel": adapter.name, "now": now, "limit": limit},
         ).all()
+        drained = len(rows) < limit
         rows = self._within_chat_limit(session, adapter, rows, now)
         if rows:
             lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
@@ -212,7 +269,12 @@ class Dispatcher:
                 _statements(session).lease, {"lease": lease, "ids": [r.id for r in rows]}
             )
         slots = ratelimit.take(session, rate, len(rows)) if rate is not None else []
-        return [_job(r, slot) for r, slot in zip(rows, slots or [0.0] * len(rows), strict=True)]
+        jobs = [_job(r, slot) for r, slot in zip(rows, slots or [0.0] * len(rows), strict=True)]
+        if drained:  # nothing more is due: look again after the poll, or when woken
+            return jobs, time.time() + self.settings.dispatch_poll_seconds, True
+        if rate is not None and slots and limit == free:  # the slots ran out first
+            return jobs, slots[-1] - rate.ahead / 2, False
+        return jobs, 0.0, False  # a full batch: again once fewer than a batch is in flight
 
     @staticmethod
     def _within_chat_limit(session: Session, adapter: ChannelAdapter, rows: list, now) -> list:  # type: ignore[no-untyped-def]
@@ -246,10 +308,7 @@ class Dispatcher:
 
     # --- sending and recording -----------------------------------------------------
 
-    def _start_sends(
-        self, finished: queue.SimpleQueue[_Outcome], adapter: ChannelAdapter,
-        jobs: list[OutboundJob],
-    ) -> None:
+    def _start_sends(self, adapter: ChannelAdapter, jobs: list[OutboundJob]) -> None:
         """Hand the claimed rows to the sender threads, each due at its slot.
 
         Long-lived sender threads take the jobs from a queue and report through
@@ -263,32 +322,16 @@ class Dispatcher:
             for sender in self._senders:
                 sender.start()
         for job in jobs:
-            self._jobs.put(job.not_before, (finished, adapter, job))
-
-    def _collect(self, finished: queue.SimpleQueue[_Outcome], left: int) -> list[_Outcome]:
-        """Record the results as they come in, all results that finished meanwhile in
-        one transaction (group commit); the last group is returned, to be recorded with
-        the next claims."""
-        while True:
-            outcomes = [finished.get()]
-            while True:
-                try:
-                    outcomes.append(finished.get_nowait())
-                except queue.Empty:
-                    break
-            left -= len(outcomes)
-            if not left:
-                return outcomes
-            self._record(outcomes)
+            self._jobs.put(job.not_before, (adapter, job))
 
     def _sender(self) -> None:
         while (item := self._jobs.get()) is not None:
-            finished, adapter, job = item
+            adapter, job = item
             outcome = _Outcome(job, "retry", error=TransientError("send did not finish"))
             try:
                 outcome = self._attempt(adapter, job)
-            finally:  # always report, or `_send_all` would wait for this row forever
-                finished.put(outcome)
+            finally:  # always report, or the loop would count this row in flight forever
+                self._inbox.put(outcome)
 
     @staticmethod
     def _attempt(adapter: ChannelAdapter, job: OutboundJob) -> _Outcome:
@@ -395,6 +438,17 @@ class Dispatcher:
         return min(self.settings.dispatch_backoff_max_seconds, step) * random.uniform(0.5, 1.0)
 
 
+@dataclass
+class _Lane:
+    """One channel's place in the loop: when it may claim next, and its sends."""
+
+    adapter: ChannelAdapter
+    due: float = 0.0  # epoch seconds; 0: now
+    idle: bool = False  # its last claim drained the queue: a wake makes it due
+    in_flight: int = 0  # claimed rows not yet finished
+    results: list[_Outcome] = field(default_factory=list)  # finished, not yet recorded
+
+
 @dataclass(frozen=True)
 class _Outcome:
     """What one send attempt came to, before it is recorded."""
@@ -406,7 +460,7 @@ class _Outcome:
     error: TransientError | None = None
 
 
-_Send = tuple["queue.SimpleQueue[_Outcome]", ChannelAdapter, OutboundJob]
+_Send = tuple[ChannelAdapter, OutboundJob]
 
 
 def _job(row, not_before: float) -> OutboundJob:  # type: ignore[no-untyped-def]

@@ -56,6 +56,7 @@ class Recorder:
         self.sent: list[dict[str, Any]] = []
         self.faults: deque[Fault] = deque()
         self.delay = 0.0
+        self.slow_chats: dict[str, float] = {}  # chat id -> seconds before answering it
         self.counter = 0
 
     def next_fault(self) -> Fault | None:

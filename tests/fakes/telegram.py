@@ -69,8 +69,9 @@ def create_fake_telegram(recorder: Recorder, token: str) -> FastAPI:
             )
         if name == "getupdates":
             return JSONResponse({"ok": True, "result": []})
-        if recorder.delay:
-            await asyncio.sleep(recorder.delay)
+        delay = recorder.slow_chats.get(str(params.get("chat_id")), recorder.delay)
+        if delay:
+            await asyncio.sleep(delay)
         fault = recorder.next_fault()
         if fault is not None:
             return JSONResponse(fault.body, fault.status, headers=fault.headers)
