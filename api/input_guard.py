@@ -139,9 +139,13 @@ def check_target(scope: Scope) -> None:
         _check_pairs(query.decode("latin-1"), BAD_QUERY)
 
 
-def _body_check(headers: dict[bytes, bytes]) -> Any:
-    """Which check a body gets by its content type (multipart and others: none)."""
-    kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+def _body_check(headers: list[tuple[bytes, bytes]]) -> Any:
+    """Which check a body gets by its content type (multipart and others: none).
+
+    By the *first* Content-Type header, the one Starlette and FastAPI read the body by:
+    a request with a second, harmless one must not slip its JSON past the checks."""
+    first = next((value for name, value in headers if name == b"content-type"), b"")
+    kind = first.split(b";")[0].strip().lower()
     if kind == b"application/x-www-form-urlencoded":
         return check_form
     if not kind or kind == b"application/json" or kind.endswith(b"+json"):
@@ -158,7 +162,7 @@ class InputGuard(HttpMiddleware):
         except BadInput as exc:
             await _refuse(scope, send, str(exc))
             return
-        check = _body_check(dict(scope.get("headers") or [])) if scope["type"] == "http" else None
+        check = _body_check(list(scope.get("headers") or [])) if scope["type"] == "http" else None
         if check is None:
             await self.app(scope, receive, send)
             return

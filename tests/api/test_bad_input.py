@@ -70,6 +70,16 @@ def test_malformed_json_is_a_fixed_422(
     assert len([r for r in caplog.records if r.name == "stadtbot.rejected"]) == 1
 
 
+@pytest.mark.parametrize("kind", ["NaN", "NUL", "surrogate"])
+def test_a_second_content_type_does_not_skip_the_checks(
+    client: TestClient, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """FastAPI reads the body by the first Content-Type; a harmless last one must not
+    let the JSON past the guard."""
+    headers = [("content-type", "application/json"), ("content-type", "text/plain")]
+    refused(client.post("/api/chat", content=BAD_JSON[kind], headers=headers), caplog)
+
+
 @pytest.mark.parametrize("field", ["text", "payload", "session_id", "message_id"])
 def test_nul_in_any_chat_field(
     client: TestClient, caplog: pytest.LogCaptureFixture, field: str
