@@ -385,7 +385,11 @@ async def run(args: argparse.Namespace) -> dict:
                 if delay > 0:
                     await asyncio.sleep(delay)
                 lags.append(time.monotonic() - due)
-                task = asyncio.create_task(load.send(session, bases[i % 2], i))
+                # Every channel alternates between the two serve processes, as a proxy
+                # in front of them would spread it (`i % 2` pinned Telegram and the
+                # Cloud API to the first one, Twilio and the web chat to the second).
+                base = bases[(i // len(CHANNELS)) % len(bases)]
+                task = asyncio.create_task(load.send(session, base, i))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 in_flight = max(in_flight, len(tasks))
