@@ -19,6 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from bot.core.db import make_engine, normalise_url, transaction
+from bot.core.messages import Reply
+from bot.core.models import Contact
+from bot.core.outbox import enqueue
 from bot.core.settings import Settings
 from bot.engine import Engine
 from bot.inbox import set_memberships
@@ -158,3 +161,15 @@ def staff_engine(
 TEST_SECRET_KEY = "test-secret-key-0123456789"
 CLERK = StaffLogin("clerk", "clerk-password-1")  # role staff in tests/api's app
 PRESS = StaffLogin("press", "press-password-1")  # role communications
+
+
+def queued_contact(
+    session: Session, channel: str, user_id: str, *texts: str, kind: str = "status"
+) -> Contact:
+    """A new contact with `texts` waiting in the outbox: the dispatcher tests' start."""
+    contact = Contact(channel=channel, channel_user_id=user_id)
+    session.add(contact)
+    session.flush()
+    for body in texts:
+        enqueue(session, contact, Reply(text=body), kind=kind)
+    return contact

@@ -16,13 +16,12 @@ from sqlmodel import Session, select
 from bot.broadcasts import compose, sending
 from bot.broadcasts.models import Broadcast
 from bot.core.db import make_engine, transaction
-from bot.core.messages import Reply
-from bot.core.models import Contact, Outbox, utcnow
-from bot.core.outbox import enqueue
+from bot.core.models import Outbox, utcnow
 from bot.core.settings import Settings
 from tests.broadcasts.conftest import subscriber
 from tests.channels.conftest import fakes  # noqa: F401 - fixture
 from tests.channels.test_worker_kill import start_worker
+from tests.support import queued_contact
 
 RECIPIENTS = 40
 SCHEDULE_AHEAD = 90  # seconds: time for two workers to start on a busy shared machine
@@ -91,10 +90,7 @@ def test_killed_worker_mid_broadcast_loses_and_doubles_nothing(pg_url: str, fake
 def ping(db, recorder, n: int) -> None:  # type: ignore[no-untyped-def]
     """Wait until a worker is up: it delivers a message queued now."""
     with transaction(db) as session:
-        contact = Contact(channel="telegram", channel_user_id=str(9900 + n))
-        session.add(contact)
-        session.flush()
-        enqueue(session, contact, Reply(text=f"ping {n}"), kind="status")
+        queued_contact(session, "telegram", str(9900 + n), f"ping {n}")
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if any(m.get("text") == f"ping {n}" for m in recorder.sent):

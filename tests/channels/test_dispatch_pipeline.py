@@ -18,11 +18,10 @@ from sqlalchemy import event
 from bot.channels.registry import build_adapters
 from bot.core.db import make_engine, transaction
 from bot.core.messages import Reply
-from bot.core.models import Contact
-from bot.core.outbox import enqueue
 from bot.dispatcher import Dispatcher
 from tests.channels.conftest import Stack, fake_settings
 from tests.channels.helpers import queue, wait_rows
+from tests.support import queued_contact
 
 SLOW = 4.0  # seconds the slow provider takes to answer; far above a normal send
 
@@ -65,10 +64,7 @@ def test_a_claim_whose_commit_outlasted_its_first_slot_moves_the_block(
     db = make_engine(sqlite_url)
     with transaction(db) as session:
         for chat in range(8):
-            contact = Contact(channel="telegram", channel_user_id=str(100 + chat))
-            session.add(contact)
-            session.flush()
-            enqueue(session, contact, Reply(text="Hallo"), kind="staff")
+            queued_contact(session, "telegram", str(100 + chat), "Hallo", kind="staff")
     dispatcher = Dispatcher(db, settings, build_adapters(settings, db))
     event.listen(db, "commit", lambda _connection: time.sleep(0.3))  # a slow commit
     try:

@@ -23,12 +23,11 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core.db import make_engine, transaction
-from bot.core.messages import Reply
 from bot.core.models import Contact, Message, Outbox
-from bot.core.outbox import enqueue
 from tests.fakes.server import Recorder, ServerThread
 from tests.fakes.telegram import create_fake_telegram, message_update
 from tests.live.server import ROOT, STADTBOT, free_port, wait_until_healthy
+from tests.support import queued_contact
 
 TOKEN = "123456:TEST-token"
 SECRET = "webhook-secret-0123"
@@ -175,11 +174,7 @@ def test_sigterm_to_worker_finishes_sends_in_flight(db_url: str, fake_telegram) 
     db = make_engine(db_url)
     with transaction(db) as session:
         for c in range(6):
-            contact = Contact(channel="telegram", channel_user_id=str(8100 + c))
-            session.add(contact)
-            session.flush()
-            for i in range(3):
-                enqueue(session, contact, Reply(text=f"{c}-{i}"), kind="status")
+            queued_contact(session, "telegram", str(8100 + c), *(f"{c}-{i}" for i in range(3)))
     recorder.delay = 2.0  # the provider holds every send for two seconds
     worker = start(["worker"], worker_env(db_url, telegram_url))
     try:
