@@ -34,3 +34,65 @@ def test_none_stops_a_taker_at_once() -> None:
     slots.put(time.time() + 60, "much later")
     slots.put(float("-inf"), None)
     assert slots.get() is None
+
+
+def test_many_takers_take_every_item_once_and_none_early() -> None:
+    """One taker times the head and hands over to the next when it takes it: items put
+    out of order from two threads, some of them new heads, are all taken, each once,
+    none before its time, and one stop per taker ends them all."""
+    slots: SlotQueue[tuple[int, float]] = SlotQueue()
+    start = time.time() + 0.05
+    taken: list[tuple[int, float, float]] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        while (item := slots.get()) is not None:
+            with lock:
+                taken.append((item[0], item[1], time.time()))
+
+    def put(numbers: range) -> None:
+        for n in numbers:
+            due = start + ((n * 37) % 200) / 400  # spread over 0.5 s, not in order
+            slots.put(due, (n, due))
+
+    takers = [threading.Thread(target=take) for _ in range(8)]
+    for taker in takers:
+        taker.start()
+    producers = [threading.Thread(target=put, args=(range(k, 200, 2),)) for k in (0, 1)]
+    for producer in producers:
+        producer.start()
+    for producer in producers:
+        producer.join()
+    deadline = time.time() + 10
+    while len(taken) < 200 and time.time() < deadline:
+        time.sleep(0.01)
+    for _ in takers:
+        slots.put(float("-inf"), None)
+    for taker in takers:
+        taker.join(5)
+    assert sorted(n for n, _, _ in taken) == list(range(200))
+    assert all(at >= due for _, due, at in taken)
+    assert not any(taker.is_alive() for taker in takers)
+
+
+def test_an_earlier_item_is_not_held_up_by_takers_waiting_for_a_later_one() -> None:
+    slots: SlotQueue[str] = SlotQueue()
+    start = time.time()
+    slots.put(start + 0.30, "late")
+    taken: list[tuple[str | None, float]] = []
+
+    def take_one() -> None:
+        item = slots.get()
+        taken.append((item, time.time()))
+
+    takers = [threading.Thread(target=take_one) for _ in range(4)]
+    for taker in takers:
+        taker.start()
+    time.sleep(0.05)  # one taker times 'late', the others wait
+    slots.put(start + 0.10, "early")
+    for _ in range(2):
+        slots.put(float("-inf"), None)
+    for taker in takers:
+        taker.join(2)
+    by_item = dict(taken)
+    assert by_item["early"] < start + 0.25 and by_item["late"] >= start + 0.30
