@@ -5,25 +5,30 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from bot.slot_queue import SlotQueue
 
 
-def test_an_earlier_slot_arriving_later_is_taken_first_and_none_early() -> None:
+@pytest.mark.parametrize("takers", [1, 4])
+def test_an_earlier_slot_arriving_later_is_taken_first_and_none_early(takers: int) -> None:
+    """With one taker or several waiting for a later slot, an earlier one put meanwhile
+    (another channel's claim) is taken first, on time, and neither before its slot."""
     slots: SlotQueue[str] = SlotQueue()
     start = time.time()
     slots.put(start + 0.30, "late")
     taken: list[tuple[str | None, float]] = []
 
-    def take_two() -> None:
-        for _ in range(2):
-            item = slots.get()
+    def take() -> None:
+        while (item := slots.get()) is not None:
             taken.append((item, time.time()))
 
-    taker = threading.Thread(target=take_two)
-    taker.start()
-    time.sleep(0.05)  # the taker now waits for 'late'
+    threads = [threading.Thread(target=take) for _ in range(takers)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)  # the takers now wait for 'late'
     slots.put(start + 0.10, "early")
-    taker.join(2)
+    stop_when_taken(slots, taken, 2, threads)
     assert [item for item, _ in taken] == ["early", "late"]
     assert taken[0][1] >= start + 0.10 and taken[1][1] >= start + 0.30
     assert taken[0][1] < start + 0.25  # not held up behind the later slot
@@ -37,9 +42,9 @@ def test_none_stops_a_taker_at_once() -> None:
 
 
 def test_many_takers_take_every_item_once_and_none_early() -> None:
-    """One taker times the head and hands over to the next when it takes it: items put
-    out of order from two threads, some of them new heads, are all taken, each once,
-    none before its time, and one stop per taker ends them all."""
+    """Items put out of order from two threads, some of them new heads, are all taken
+    by eight takers, each once, none before its time, and one stop per taker ends them
+    all."""
     slots: SlotQueue[tuple[int, float]] = SlotQueue()
     start = time.time() + 0.05
     taken: list[tuple[int, float, float]] = []
@@ -63,36 +68,20 @@ def test_many_takers_take_every_item_once_and_none_early() -> None:
         producer.start()
     for producer in producers:
         producer.join()
-    deadline = time.time() + 10
-    while len(taken) < 200 and time.time() < deadline:
-        time.sleep(0.01)
-    for _ in takers:
-        slots.put(float("-inf"), None)
-    for taker in takers:
-        taker.join(5)
+    stop_when_taken(slots, taken, 200, takers)
     assert sorted(n for n, _, _ in taken) == list(range(200))
     assert all(at >= due for _, due, at in taken)
     assert not any(taker.is_alive() for taker in takers)
 
 
-def test_an_earlier_item_is_not_held_up_by_takers_waiting_for_a_later_one() -> None:
-    slots: SlotQueue[str] = SlotQueue()
-    start = time.time()
-    slots.put(start + 0.30, "late")
-    taken: list[tuple[str | None, float]] = []
-
-    def take_one() -> None:
-        item = slots.get()
-        taken.append((item, time.time()))
-
-    takers = [threading.Thread(target=take_one) for _ in range(4)]
-    for taker in takers:
-        taker.start()
-    time.sleep(0.05)  # one taker times 'late', the others wait
-    slots.put(start + 0.10, "early")
-    for _ in range(2):
+def stop_when_taken(
+    slots: SlotQueue, taken: list, count: int, takers: list[threading.Thread]
+) -> None:
+    """Wait (10 s at most) until `count` items are taken, then stop every taker."""
+    deadline = time.time() + 10
+    while len(taken) < count and time.time() < deadline:
+        time.sleep(0.01)
+    for _ in takers:
         slots.put(float("-inf"), None)
     for taker in takers:
-        taker.join(2)
-    by_item = dict(taken)
-    assert by_item["early"] < start + 0.25 and by_item["late"] >= start + 0.30
+        taker.join(5)
